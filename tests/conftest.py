@@ -1,0 +1,38 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # console scripts of this environment (nbdev-test, semisuper)
+
+
+def run(cmd, env=None, timeout=900, cwd=ROOT):
+    "Run a command; the completed process, with its output kept for assertion messages."
+    return subprocess.run(cmd, cwd=cwd, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})},
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def tail(proc, n=4000):
+    return f"exit {proc.returncode}\n--- stdout\n{proc.stdout[-n:]}\n--- stderr\n{proc.stderr[-n:]}"
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    "The offline docs site, built once for the session."
+    out = tmp_path_factory.mktemp("site")
+    proc = run([sys.executable, "tools/docs.py", "--out", str(out), "--no-readme"])
+    assert proc.returncode == 0, tail(proc)
+    return out, proc
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        if os.environ.get("CI"): pytest.fail("Chromium is required in CI (.ci/run installs Debian's chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    return exe

@@ -1,0 +1,26 @@
+"Every notebook is a test: run each with nbdev-test under each Keras backend."
+import json
+
+import pytest
+
+from conftest import BIN, ROOT, run, tail
+
+BACKENDS = ("jax", "tensorflow")
+
+
+def _has_code(nb):
+    return any(c["cell_type"] == "code" and "".join(c["source"]).strip() for c in json.loads(nb.read_text())["cells"])
+
+
+NOTEBOOKS = sorted(p.name for p in (ROOT / "nbs").glob("*.ipynb") if _has_code(p))
+
+
+def test_notebooks_found():
+    assert {"00_data.ipynb", "01_augment.ipynb", "90_cli.ipynb"} <= set(NOTEBOOKS)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_notebook(notebook, backend):
+    proc = run([str(BIN / "nbdev-test"), f"nbs/{notebook}"], env={"KERAS_BACKEND": backend})
+    assert proc.returncode == 0 and "Success" in proc.stdout + proc.stderr, tail(proc)
