@@ -279,14 +279,16 @@ def patient_groups(xrays: XRays) -> np.ndarray:
     return np.array([find(i) for i in range(len(xrays))])
 
 
-def _take_groups(groups, labels, candidates, n_take, rng, stratify=True) -> np.ndarray:
-    "Mask of whole groups among `candidates`, shuffled by `rng`, adding up to about `n_take` images (per label if `stratify`)."
+def _take_groups(groups, labels, candidates, n_take, rng) -> np.ndarray:
+    "Mask of whole groups among `candidates`, in `rng`'s order, totalling about `n_take` images, stratified by group label."
+    group_label = np.zeros(groups.max() + 1, labels.dtype)
+    np.maximum.at(group_label, groups, labels)
+    strata = group_label[groups]  # a group with any pneumonia image is a pneumonia group, and moves whole
     chosen = np.zeros(len(groups), bool)
-    strata = np.unique(labels[candidates]) if stratify else [None]
     n_cand = candidates.sum()
-    for s in strata:
-        in_s = candidates & (labels == s) if stratify else candidates
-        target = round(n_take * in_s.sum() / n_cand) if stratify else n_take
+    for s in np.unique(strata[candidates]):
+        in_s = candidates & (strata == s)
+        target = round(n_take * in_s.sum() / n_cand)
         if target <= 0: continue
         ids, sizes = np.unique(groups[in_s], return_counts=True)
         order = rng.permutation(len(ids))
