@@ -24,3 +24,11 @@ def test_notebooks_found():
 def test_notebook(notebook, backend):
     proc = run([str(BIN / "nbdev-test"), f"nbs/{notebook}"], env={"KERAS_BACKEND": backend})
     assert proc.returncode == 0 and "Success" in proc.stdout + proc.stderr, tail(proc)
+
+
+@pytest.mark.parametrize("notebook", ["00_data.ipynb", "01_augment.ipynb"])
+def test_notebook_on_bundled_sample(notebook):
+    "Without the full set (a fresh Colab), the chapters run on the bundled sample."
+    proc = run([str(BIN / "nbdev-test"), f"nbs/{notebook}"],
+               env={"KERAS_BACKEND": "jax", "SEMISUPER_DATA": str(ROOT / "semisuper" / "sample")})
+    assert proc.returncode == 0 and "Success" in proc.stdout + proc.stderr, tail(proc)
