@@ -134,4 +134,12 @@ d = { 'settings': { 'branch': 'main',
                                   'semisuper.models._sk_conv': ('models.html#_sk_conv', 'semisuper/models.py'),
                                   'semisuper.models.basic_block': ('models.html#basic_block', 'semisuper/models.py'),
                                   'semisuper.models.bottleneck_block': ('models.html#bottleneck_block', 'semisuper/models.py'),
-                                  'semisuper.models.no_decay_variables': ('models.html#no_decay_variables', 'semisuper/models.py')}}}
+                                  'semisuper.models.no_decay_variables': ('models.html#no_decay_variables', 'semisuper/models.py')},
+            'semisuper.optim': { 'semisuper.optim.LARS': ('optim.html#lars', 'semisuper/optim.py'),
+                                 'semisuper.optim.LARS.__init__': ('optim.html#lars.__init__', 'semisuper/optim.py'),
+                                 'semisuper.optim.LARS.build': ('optim.html#lars.build', 'semisuper/optim.py'),
+                                 'semisuper.optim.LARS.exclude': ('optim.html#lars.exclude', 'semisuper/optim.py'),
+                                 'semisuper.optim.LARS.get_config': ('optim.html#lars.get_config', 'semisuper/optim.py'),
+                                 'semisuper.optim.LARS.update_step': ('optim.html#lars.update_step', 'semisuper/optim.py'),
+                                 'semisuper.optim.simclr_learning_rate': ('optim.html#simclr_learning_rate', 'semisuper/optim.py'),
+                                 'semisuper.optim.warmup_cosine': ('optim.html#warmup_cosine', 'semisuper/optim.py')}}}
