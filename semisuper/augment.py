@@ -12,9 +12,9 @@ import tensorflow as tf
 from keras.src.layers.preprocessing.data_layer import DataLayer  # Keras's base for tf.data-safe layers
 
 # %% auto #0
-__all__ = ['Augmentation', 'RandomResizedCrop', 'RandomFlip', 'RandomBrightnessContrast', 'RandomGaussianBlur', 'Augmenter',
-           'xray_views', 'RandomInpaint', 'RandomOutpaint', 'LocalPixelShuffle', 'RandomChoice', 'reconstruction_views',
-           'augmentation_grid']
+__all__ = ['PAINTS', 'Augmentation', 'RandomResizedCrop', 'RandomFlip', 'RandomBrightnessContrast', 'RandomGaussianBlur',
+           'Augmenter', 'xray_views', 'RandomInpaint', 'RandomOutpaint', 'LocalPixelShuffle', 'RandomChoice',
+           'reconstruction_views', 'augmentation_grid']
 
 # %% ../nbs/01_augment.ipynb #7c73f814
 def _seed(seed) -> tf.Tensor:
@@ -96,20 +96,18 @@ class RandomResizedCrop(Augmentation):
 # %% ../nbs/01_augment.ipynb #a5ab0b80
 @keras.saving.register_keras_serializable(package="semisuper")
 class RandomFlip(Augmentation):
-    "Mirror each image left-right (and/or up-down), each with probability `p`."
+    "Mirror each image left-right (and/or up-down) with probability `p`."
 
     def __init__(self, horizontal: bool = True, vertical: bool = False, p: float = 0.5, **kwargs):
-        super().__init__(p=1.0, **kwargs)
-        self.horizontal, self.vertical, self.flip_p = bool(horizontal), bool(vertical), _check_p(p)
+        super().__init__(p=p, **kwargs)  # the base class picks which images (probability p) get flipped
+        if not (horizontal or vertical): raise ValueError("RandomFlip needs horizontal and/or vertical")
+        self.horizontal, self.vertical = bool(horizontal), bool(vertical)
 
     def augment(self, images, seed):
-        b = tf.shape(images)[0]
-        for axis, on, s in ((2, self.horizontal, seed), (1, self.vertical, seed[::-1])):
-            if on: images = tf.where(_uniform(s, [b, 1, 1, 1]) < self.flip_p, tf.reverse(images, [axis]), images)
-        return images
+        axes = [axis for axis, on in ((2, self.horizontal), (1, self.vertical)) if on]
+        return tf.reverse(images, axes)
 
-    def get_config(self):
-        return {**super().get_config(), "horizontal": self.horizontal, "vertical": self.vertical, "p": self.flip_p}
+    def get_config(self): return {**super().get_config(), "horizontal": self.horizontal, "vertical": self.vertical}
 
 # %% ../nbs/01_augment.ipynb #810cf822
 @keras.saving.register_keras_serializable(package="semisuper")
@@ -289,12 +287,16 @@ class RandomChoice(_Composite):
         return out
 
 
-def reconstruction_views(size: int = 64, inpaint_p: float = 0.5, shuffle_p: float = 0.9) -> Augmenter:
-    "Corruption for reconstruction SSL: in-painting or out-painting (`inpaint_p` chooses), then local pixel shuffle."
+PAINTS = ("both", "inpaint", "outpaint")
+
+
+def reconstruction_views(size: int = 64, paint: str = "both", shuffle_p: float = 0.9) -> Augmenter:
+    "Corruption for reconstruction SSL: in-painting, out-painting or (`both`) either per image, then local pixel shuffle."
     if not isinstance(size, int) or size < 8: raise ValueError(f"size must be an integer >= 8, got {size!r}")
-    paint = RandomChoice([RandomInpaint(), RandomOutpaint()]) if inpaint_p not in (0.0, 1.0) else (
-        RandomInpaint() if inpaint_p == 1.0 else RandomOutpaint())
-    return Augmenter([paint, LocalPixelShuffle(tile=max(2, size // 16), p=shuffle_p)], name="reconstruction_views")
+    if paint not in PAINTS: raise ValueError(f"paint must be one of {PAINTS}, got {paint!r}")
+    painter = {"both": lambda: RandomChoice([RandomInpaint(), RandomOutpaint()]), "inpaint": RandomInpaint,
+               "outpaint": RandomOutpaint}[paint]()
+    return Augmenter([painter, LocalPixelShuffle(tile=max(2, size // 16), p=shuffle_p)], name="reconstruction_views")
 
 # %% ../nbs/01_augment.ipynb #a9db68fd
 def augmentation_grid(images, policy=None, seed: int = 0, labels=None, path=None, title: str | None = None):

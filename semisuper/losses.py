@@ -11,7 +11,7 @@ import keras
 from keras import ops
 
 # %% auto #0
-__all__ = ['contrastive_logits', 'nt_xent', 'contrastive_accuracy']
+__all__ = ['contrastive_logits', 'nt_xent_with_accuracy', 'nt_xent']
 
 # %% ../nbs/03_losses.ipynb #273863ee
 def _replica_context():
@@ -38,15 +38,15 @@ def contrastive_logits(z1, z2, temperature: float = 0.1):
     return logits_1 / temperature, logits_2 / temperature, labels
 
 
-def nt_xent(z1, z2, temperature: float = 0.1):
-    "NT-Xent loss of two views' projections `(N, d)`, averaged over the 2N views; global negatives on many devices."
+def nt_xent_with_accuracy(z1, z2, temperature: float = 0.1):
+    "(NT-Xent loss, contrastive accuracy) from one set of logits: what a training step logs, computed once."
     logits_1, logits_2, labels = contrastive_logits(z1, z2, temperature)
     ce = lambda logits: keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
-    return (ops.mean(ce(logits_1)) + ops.mean(ce(logits_2))) / 2
-
-
-def contrastive_accuracy(z1, z2, temperature: float = 0.1):
-    "Share of views whose most similar other view is their twin: SimCLR's training metric."
-    logits_1, logits_2, labels = contrastive_logits(z1, z2, temperature)
+    loss = (ops.mean(ce(logits_1)) + ops.mean(ce(logits_2))) / 2
     hits = ops.concatenate([ops.argmax(logits_1, 1) == labels, ops.argmax(logits_2, 1) == labels], 0)
-    return ops.mean(ops.cast(hits, "float32"))
+    return loss, ops.mean(ops.cast(hits, "float32"))  # accuracy: share of views whose nearest other view is the twin
+
+
+def nt_xent(z1, z2, temperature: float = 0.1):
+    "NT-Xent loss of two views' projections `(N, d)`, averaged over the 2N views; global negatives on many devices."
+    return nt_xent_with_accuracy(z1, z2, temperature)[0]

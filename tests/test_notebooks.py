@@ -19,16 +19,18 @@ def test_notebooks_found():
     assert {"00_data.ipynb", "01_augment.ipynb", "90_cli.ipynb"} <= set(NOTEBOOKS)
 
 
+def check_notebook(notebook, **env):
+    proc = run([str(BIN / "nbdev-test"), f"nbs/{notebook}"], env=env)
+    assert proc.returncode == 0 and "Success" in proc.stdout + proc.stderr, tail(proc)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_notebook(notebook, backend):
-    proc = run([str(BIN / "nbdev-test"), f"nbs/{notebook}"], env={"KERAS_BACKEND": backend})
-    assert proc.returncode == 0 and "Success" in proc.stdout + proc.stderr, tail(proc)
+    check_notebook(notebook, KERAS_BACKEND=backend)
 
 
 @pytest.mark.parametrize("notebook", ["00_data.ipynb", "01_augment.ipynb"])
 def test_notebook_on_bundled_sample(notebook):
     "Without the full set (a fresh Colab), the chapters run on the bundled sample."
-    proc = run([str(BIN / "nbdev-test"), f"nbs/{notebook}"],
-               env={"KERAS_BACKEND": "jax", "SEMISUPER_DATA": str(ROOT / "semisuper" / "sample")})
-    assert proc.returncode == 0 and "Success" in proc.stdout + proc.stderr, tail(proc)
+    check_notebook(notebook, KERAS_BACKEND="jax", SEMISUPER_DATA=str(ROOT / "semisuper" / "sample"))
