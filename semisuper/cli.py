@@ -1,4 +1,4 @@
-"""`semisuper run`: the main job, from a data folder to a run folder with manifests, statistics and figures.
+"""`semisuper run` and its parts: the pipeline from a data folder to a results table, the stages one by one, evaluation of a saved model, and data preparation.
 
 Docs: https://semisuper.github.io/semisuper/cli.html.md"""
 
@@ -8,6 +8,7 @@ Docs: https://semisuper.github.io/semisuper/cli.html.md"""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import csv
 import json
 import os
@@ -17,14 +18,16 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .pipeline import PRESETS, STAGES, load_config, preset, run_pipeline
+from .training import TrainingDiverged
 from .data import (FOLDERS, KINDS, LABEL_PERCENTS, PROTOCOLS, SAMPLE_ROOT, format_table,
-                            label_subsets, load_xrays, make_split, write_manifest)
+                            label_subsets, load_xrays, make_split, read_manifest, write_manifest)
 
 # %% auto #0
-__all__ = ['prepare_data', 'parser', 'main']
+__all__ = ['PIPELINE_COMMANDS', 'prepare_data', 'evaluate_model', 'parser', 'pipeline_config', 'main']
 
 # %% ../nbs/90_cli.ipynb #0f050cea
-def prepare_data(data=None, out="runs/demo", size: int = 64, seed: int = 0, subset_seed: int = 0,
+def prepare_data(data=None, out="runs/data", size: int = 64, seed: int = 0, subset_seed: int = 0,
                  figures: bool = True, echo=print) -> dict:
     "Load, split and describe the data into the run folder `out`; returns the paths written."
     xrays = load_xrays(data or os.environ.get("SEMISUPER_DATA") or SAMPLE_ROOT, size=size)  # fails before writing
@@ -68,6 +71,24 @@ def prepare_data(data=None, out="runs/demo", size: int = 64, seed: int = 0, subs
     echo("\nwrote:\n" + "\n".join(f"  {p}" for p in written.values()))
     return written
 
+# %% ../nbs/90_cli.ipynb #987e1985
+def evaluate_model(model_path, manifest, data=None, split: str = "test") -> dict:
+    "`binary_report` of a saved `.keras` classifier on the `split` rows of a manifest, images read from `data`."
+    import keras
+    from semisuper.training import binary_report, predict_positive
+    rows = read_manifest(manifest)
+    if not Path(model_path).is_file(): raise FileNotFoundError(f"model not found: {model_path}")
+    model = keras.saving.load_model(model_path)
+    size, channels = model.input_shape[1], model.input_shape[-1]
+    xrays = load_xrays(data or os.environ.get("SEMISUPER_DATA") or SAMPLE_ROOT, size=size)
+    where = {p: i for i, p in enumerate(xrays.path)}
+    wanted = rows["path"][rows["split"] == split]
+    missing = [p for p in wanted if p not in where]
+    if missing: raise ValueError(f"{len(missing)} {split} images of the manifest are not in {xrays.root} (first: {missing[0]})")
+    idx = np.array([where[p] for p in wanted])
+    images = xrays.images[idx] if channels == 1 else np.repeat(xrays.images[idx], channels, axis=-1)
+    return binary_report(xrays.label[idx], predict_positive(model, images))
+
 # %% ../nbs/90_cli.ipynb #34047abb
 def _size(text):
     try: value = int(text)
@@ -83,30 +104,83 @@ def _seed(text):
     return value
 
 
+def _setting(text):
+    "`field=value`; the value is read as JSON when it can be (numbers, lists, true/false), else kept as text."
+    if "=" not in text: raise argparse.ArgumentTypeError(f"expected field=value, got {text!r}")
+    key, value = text.split("=", 1)
+    try: return key.strip(), json.loads(value)
+    except json.JSONDecodeError: return key.strip(), value
+
+
+PIPELINE_COMMANDS = {"run": None, "pretrain": ("pretrain",), "finetune": ("finetune",), "distill": ("distill",),
+                     "baseline": ("baseline",)}
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="semisuper", description="Pneumonia detection from chest X-rays with few labels.")
     p.add_argument("--version", action="version", version=f"semisuper {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="the main job on a data folder (default: the bundled sample)",
-                         description="Load the X-rays, write the split manifests of every protocol, print statistics "
-                                     "and draw the augmentation grids into a run folder.")
-    run.add_argument("--data", help="data root with {train,val,test}/{NORMAL,PNEUMONIA}/ (default: $SEMISUPER_DATA, "
-                                    "else the bundled 460-image sample)")
-    run.add_argument("--out", default="runs/demo", help="run folder (default: runs/demo)")
-    run.add_argument("--size", type=_size, default=64, help="image size in pixels (default: 64)")
-    run.add_argument("--seed", type=_seed, default=0, help="split seed (default: 0)")
-    run.add_argument("--subset-seed", type=_seed, default=0, help="label-subset seed (default: 0)")
-    run.add_argument("--no-figures", action="store_true", help="skip the augmentation grids")
+    data_help = ("data root with {train,val,test}/{NORMAL,PNEUMONIA}/ (default: $SEMISUPER_DATA, else the bundled "
+                 "460-image sample)")
+    for name in PIPELINE_COMMANDS:
+        what = "every stage and the results table" if name == "run" else f"the {name} stage"
+        cmd = sub.add_parser(name, help=what, description=f"Run {what} into a run folder; finished steps are skipped "
+                                                           "and an interrupted one resumes.")
+        cmd.add_argument("--data", help=data_help)
+        cmd.add_argument("--preset", choices=sorted(PRESETS), help="settings preset (default: smoke on the bundled "
+                                                                   "sample, cpu on a data folder)")
+        cmd.add_argument("--config", help="TOML or JSON file of settings (any Config field; may name a preset)")
+        cmd.add_argument("--protocol", choices=PROTOCOLS, help="split protocol (default: remix)")
+        cmd.add_argument("--set", type=_setting, action="append", default=[], metavar="FIELD=VALUE",
+                         help="override one setting, e.g. --set subset_seeds=[0,1,2] (repeatable)")
+        cmd.add_argument("--out", help="run folder (default: runs/PRESET-PROTOCOL)")
+        cmd.add_argument("--quiet", action="store_true", help="one line per epoch instead of progress bars")
+    ev = sub.add_parser("evaluate", help="score a saved classifier on a manifest's test split")
+    ev.add_argument("model", help="a .keras classifier (e.g. RUN/distill/1pct-subset0/model.keras)")
+    ev.add_argument("manifest", help="a manifest CSV (e.g. RUN/manifests/remix-split0-subset0.csv)")
+    ev.add_argument("--data", help=data_help)
+    ev.add_argument("--split", default="test", choices=("train", "val", "test"), help="which rows (default: test)")
+    prep = sub.add_parser("prepare", help="data only: manifests of every protocol, statistics, figures",
+                          description="Load the X-rays, write the split manifests of every protocol, print statistics "
+                                      "and draw the augmentation grids into a folder.")
+    prep.add_argument("--data", help=data_help)
+    prep.add_argument("--out", default="runs/data", help="output folder (default: runs/data)")
+    prep.add_argument("--size", type=_size, default=64, help="image size in pixels (default: 64)")
+    prep.add_argument("--seed", type=_seed, default=0, help="split seed (default: 0)")
+    prep.add_argument("--subset-seed", type=_seed, default=0, help="label-subset seed (default: 0)")
+    prep.add_argument("--no-figures", action="store_true", help="skip the augmentation grids")
     return p
+
+
+def pipeline_config(args) -> tuple:
+    "(Config, data root or None) from parsed arguments: preset, then config file, then --protocol and --set."
+    data = args.data or os.environ.get("SEMISUPER_DATA") or None
+    settings = load_config(args.config) if args.config else {}
+    name = args.preset or settings.pop("preset", None) or ("cpu" if data else "smoke")
+    settings.pop("preset", None)
+    if args.protocol: settings["protocol"] = args.protocol
+    settings.update(dict(args.set))
+    return preset(name, **settings), data
 
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `semisuper` console script."
     args = parser().parse_args(argv)
     try:
-        prepare_data(args.data, args.out, size=args.size, seed=args.seed, subset_seed=args.subset_seed,
-                     figures=not args.no_figures)
+        if args.command == "prepare":
+            prepare_data(args.data, args.out, size=args.size, seed=args.seed, subset_seed=args.subset_seed,
+                         figures=not args.no_figures)
+        elif args.command == "evaluate":
+            print(json.dumps(evaluate_model(args.model, args.manifest, args.data, args.split), indent=2))
+        else:
+            cfg, data = pipeline_config(args)
+            out = args.out or f"runs/{cfg.preset}-{cfg.protocol}"
+            run_pipeline(cfg, data or SAMPLE_ROOT, out, stages=PIPELINE_COMMANDS[args.command] or STAGES,
+                         verbose=2 if args.quiet else "auto")
     except (FileNotFoundError, ValueError) as e:
         print(f"semisuper: error: {e}", file=sys.stderr)
         return 2
+    except TrainingDiverged as e:
+        print(f"semisuper: training stopped: {e}", file=sys.stderr)
+        return 3
     return 0

@@ -69,7 +69,7 @@ def bottleneck_block(x, filters, stride, name, sk_ratio=0.0, sync=False):
 # %% ../nbs/02_models.ipynb #396c6e0a
 RESNET_BLOCKS = {18: ("basic", (2, 2, 2, 2)), 34: ("basic", (3, 4, 6, 3)),
                  50: ("bottleneck", (3, 4, 6, 3)), 101: ("bottleneck", (3, 4, 23, 3))}
-STEMS = ("small", "imagenet")
+STEMS = ("small", "strided", "imagenet")
 
 
 @keras.saving.register_keras_serializable(package="semisuper")
@@ -92,8 +92,8 @@ class ResNet(keras.Model):
         if stem == "imagenet":
             x = _bn(_conv(x, base, 7, 2, "stem_conv"), "stem", sync=sync_bn)
             x = layers.MaxPooling2D(3, 2, padding="same", name="stem_pool")(x)
-        else:
-            x = _bn(_conv(x, base, 3, 1, "stem_conv"), "stem", sync=sync_bn)
+        else:  # "small": full resolution; "strided": half, without the max-pool
+            x = _bn(_conv(x, base, 3, 1 if stem == "small" else 2, "stem_conv"), "stem", sync=sync_bn)
         for stage, n in enumerate(counts):
             filters = base * 2**stage
             for i in range(n):

@@ -1,4 +1,6 @@
 "The `semisuper` console script, as a user runs it."
+import json
+
 import numpy as np
 from PIL import Image
 
@@ -11,7 +13,16 @@ def test_version():
 
 
 def test_run_on_bundled_sample(tmp_path):
-    proc = run([str(BIN / "semisuper"), "run", "--out", str(tmp_path / "run")], env={"SEMISUPER_DATA": ""})
+    "The README's main job: the smoke pipeline on the bundled sample, every stage, and the table."
+    proc = run([str(BIN / "semisuper"), "run", "--out", str(tmp_path / "run"), "--quiet"], env={"SEMISUPER_DATA": ""})
+    assert proc.returncode == 0, tail(proc)
+    assert "460 images" in proc.stdout and "| Stage 3 (distill) |" in proc.stdout
+    rows = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert {r["stage"] for r in rows} == {"baseline", "finetune", "distill"} and all(r["n"] == 110 for r in rows)
+
+
+def test_prepare_on_bundled_sample(tmp_path):
+    proc = run([str(BIN / "semisuper"), "prepare", "--out", str(tmp_path / "run")], env={"SEMISUPER_DATA": ""})
     assert proc.returncode == 0, tail(proc)
     assert "460 images" in proc.stdout and "patient" in proc.stdout
     for name in ("augmentations.png", "reconstruction.png"):
@@ -23,7 +34,7 @@ def test_run_on_bundled_sample(tmp_path):
 
 def test_manifests_are_reproducible(tmp_path):
     for name in ("a", "b"):
-        proc = run([str(BIN / "semisuper"), "run", "--no-figures", "--seed", "3", "--out", str(tmp_path / name)],
+        proc = run([str(BIN / "semisuper"), "prepare", "--no-figures", "--seed", "3", "--out", str(tmp_path / name)],
                    env={"SEMISUPER_DATA": ""})
         assert proc.returncode == 0, tail(proc)
     for protocol in ("official", "remix", "patient"):
@@ -32,7 +43,9 @@ def test_manifests_are_reproducible(tmp_path):
 
 
 def test_bad_arguments_are_refused(tmp_path):
-    proc = run([str(BIN / "semisuper"), "run", "--size", "2", "--out", str(tmp_path / "run")])
+    proc = run([str(BIN / "semisuper"), "prepare", "--size", "2", "--out", str(tmp_path / "run")])
     assert proc.returncode == 2 and "image size must be between" in proc.stderr
     proc = run([str(BIN / "semisuper"), "run", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "run")])
     assert proc.returncode == 2 and "data folder not found" in proc.stderr and not (tmp_path / "run").exists()
+    proc = run([str(BIN / "semisuper"), "run", "--set", "balance=random", "--out", str(tmp_path / "run")])
+    assert proc.returncode == 2 and "balance must be one of" in proc.stderr and not (tmp_path / "run").exists()
