@@ -71,7 +71,7 @@ def prepare_data(data=None, out="runs/data", size: int = 64, seed: int = 0, subs
     echo("\nwrote:\n" + "\n".join(f"  {p}" for p in written.values()))
     return written
 
-# %% ../nbs/90_cli.ipynb #987e1985
+# %% ../nbs/90_cli.ipynb #6dd0a861
 def evaluate_model(model_path, manifest, data=None, split: str = "test") -> dict:
     "`binary_report` of a saved `.keras` classifier on the `split` rows of a manifest, images read from `data`."
     import keras
