@@ -9,6 +9,7 @@ import numpy as np
 p = argparse.ArgumentParser()
 p.add_argument("--preset", default="cpu")
 p.add_argument("--batch", type=int, default=None)
+p.add_argument("--stem", default=None, help="override the preset's stem (small, strided, imagenet)")
 p.add_argument("--steps", type=int, default=20)
 p.add_argument("--warmup", type=int, default=3)
 args = p.parse_args()
@@ -21,7 +22,7 @@ from semisuper.optim import LARS
 from semisuper.pipeline import preset
 from semisuper.simclr import simclr_model
 
-cfg = preset(args.preset)
+cfg = preset(args.preset, **({"stem": args.stem} if args.stem else {}))
 batch = args.batch or cfg.pretrain_batch
 model = simclr_model(**cfg.model_args())
 model.compile(optimizer=LARS(0.1).exclude(no_decay_variables(model)))
@@ -43,6 +44,6 @@ it = iter(data)
 start = time.perf_counter()
 for _ in range(args.steps): next(it)
 pipeline_views = 2 * batch * args.steps / (time.perf_counter() - start)
-print(json.dumps({"backend": keras.backend.backend(), "preset": args.preset, "batch": batch, "size": cfg.size,
+print(json.dumps({"backend": keras.backend.backend(), "preset": args.preset, "batch": batch, "size": cfg.size, "stem": cfg.stem,
                   "train_views_per_s": round(fit_views, 1), "pipeline_views_per_s": round(pipeline_views, 1),
                   "threads": os.cpu_count()}))

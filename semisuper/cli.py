@@ -17,10 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-# TF 2.21's oneDNN kernels crashed the smoke pipeline (heap corruption at Stage 2, reproducible on 2 cores);
-# off unless the user turns them on. Set before the first TensorFlow import.
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
 from . import __version__
 from .pipeline import PRESETS, STAGES, load_config, preset, run_pipeline
 from .training import TrainingDiverged

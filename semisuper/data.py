@@ -371,7 +371,10 @@ def read_manifest(path: str | os.PathLike) -> dict[str, np.ndarray]:
 def _gather(images, augment, seed: int, views: int, labels=None, batch_size: int = 64, shuffle: bool = True,
             repeat: bool = True, drop_remainder: bool = True):
     import tensorflow as tf
-    if batch_size < 1 or batch_size > len(images): raise ValueError(f"batch_size must be in [1, {len(images)}], got {batch_size}")
+    if batch_size < 1: raise ValueError(f"batch_size must be positive, got {batch_size}")
+    # an endless stream may draw a batch larger than the set (images recur, each with its own augmentation);
+    # a single pass may not
+    if not repeat and batch_size > len(images): raise ValueError(f"batch_size must be in [1, {len(images)}], got {batch_size}")
     pixels = tf.constant(images)  # uint8 cache, held once; batches are gathered from it
     ys = None if labels is None else tf.constant(np.asarray(labels, dtype=np.int32))
     ds = tf.data.Dataset.range(len(images))
@@ -402,5 +405,6 @@ def supervised_dataset(images: np.ndarray, labels, batch_size: int = 64, augment
                        training: bool = True):
     "`tf.data` of `(image, label)` batches: endless, shuffled and augmented if `training`, else one ordered pass."
     if len(labels) != len(images): raise ValueError(f"{len(images)} images but {len(labels)} labels")
-    return _gather(images, augment if training else None, seed, 1, labels=labels, batch_size=min(batch_size, len(images)),
+    return _gather(images, augment if training else None, seed, 1, labels=labels,
+                   batch_size=batch_size if training else min(batch_size, len(images)),
                    shuffle=training, repeat=training, drop_remainder=training)

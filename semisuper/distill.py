@@ -14,8 +14,7 @@ import numpy as np
 from keras import ops
 
 from .data import supervised_dataset
-from .models import no_decay_variables
-from .optim import warmup_cosine
+from .finetune import adamw_cosine
 from .training import fit_safely
 
 # %% auto #0
@@ -66,13 +65,9 @@ def distill(teacher: keras.Model, student: keras.Model, images, labels, val_imag
     with the weights of its best validation epoch. AdamW, warmup + cosine; resumes in `run_dir`."""
     labels = np.asarray(labels).astype(np.int32)
     if len(labels) != len(images): raise ValueError(f"{len(images)} images but {len(labels)} labels")
-    batch_size = min(batch_size, len(images))
     steps_per_epoch = steps_per_epoch or math.ceil(len(images) / batch_size)
     model = distiller(teacher, student, temperature, hard_label_weight)
-    total = epochs * steps_per_epoch
-    optimizer = keras.optimizers.AdamW(warmup_cosine(learning_rate, total, min(warmup_epochs * steps_per_epoch, total - 1)),
-                                       weight_decay=weight_decay)
-    optimizer.exclude_from_weight_decay(var_list=no_decay_variables(student))
+    optimizer = adamw_cosine(student, learning_rate, epochs * steps_per_epoch, warmup_epochs * steps_per_epoch, weight_decay)
     model.compile(optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=UNLABELLED),
                   metrics=[MaskedAccuracy()])
     train = supervised_dataset(images, labels, batch_size, augment, seed, training=True)

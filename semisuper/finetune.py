@@ -14,12 +14,14 @@ import numpy as np
 from keras import layers
 
 from .data import supervised_dataset
-from .models import ProjectionHead, ResNet, no_decay_variables
+from .models import ProjectionHead, no_decay_variables
 from .optim import warmup_cosine
+from .simclr import simclr_model
 from .training import fit_safely
 
 # %% auto #0
-__all__ = ['BALANCE', 'classifier', 'baseline_classifier', 'balanced_class_weight', 'oversample', 'train_classifier']
+__all__ = ['BALANCE', 'classifier', 'baseline_classifier', 'balanced_class_weight', 'oversample', 'adamw_cosine',
+           'train_classifier']
 
 # %% ../nbs/07_finetune.ipynb #6bdffcc6
 def classifier(encoder: keras.Model, head: ProjectionHead | None = None, from_layer: int = 1, num_classes: int = 2,
@@ -36,14 +38,10 @@ def classifier(encoder: keras.Model, head: ProjectionHead | None = None, from_la
     return keras.Model(inputs, outputs, name=name)
 
 
-def baseline_classifier(depth: int = 18, width: float = 1.0, sk_ratio: float = 0.0, image_size: int = 64,
-                        channels: int = 1, stem: str = "small", head_units: int | None = None, output_dim: int = 128,
-                        head_depth: int = 3, from_layer: int = 1, num_classes: int = 2) -> keras.Model:
-    "The same classifier as Stage 2 builds, from random weights: the fully supervised baseline (and the student)."
-    encoder = ResNet(depth, width, sk_ratio, image_size, channels, stem, name="encoder")
-    head = ProjectionHead(head_units or encoder.feature_dim, output_dim, head_depth, name="projection_head")
-    head.build((None, encoder.feature_dim))
-    return classifier(encoder, head, from_layer, num_classes, name="baseline")
+def baseline_classifier(from_layer: int = 1, num_classes: int = 2, **model_args) -> keras.Model:
+    "The classifier Stage 2 builds, from random weights (the supervised baseline, and the student); `model_args` go to `simclr_model`."
+    fresh = simclr_model(**model_args)  # the very encoder and head Stage 1 would train
+    return classifier(fresh.encoder, fresh.head, from_layer, num_classes, name="baseline")
 
 # %% ../nbs/07_finetune.ipynb #665d6e18
 BALANCE = ("weights", "sampling", "none")
@@ -66,6 +64,15 @@ def oversample(labels, seed: int = 0) -> np.ndarray:
     return np.sort(np.concatenate(picks))
 
 # %% ../nbs/07_finetune.ipynb #4a730bf7
+def adamw_cosine(model: keras.Model, learning_rate: float, total_steps: int, warmup_steps: int,
+                 weight_decay: float = 1e-4) -> keras.optimizers.AdamW:
+    "AdamW with linear warmup and cosine decay, no decay on `model`'s batch-norm and bias variables (Stage 2, Stage 3)."
+    schedule = warmup_cosine(learning_rate, total_steps, min(warmup_steps, total_steps - 1))
+    optimizer = keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
+    optimizer.exclude_from_weight_decay(var_list=no_decay_variables(model))
+    return optimizer
+
+
 def train_classifier(model: keras.Model, images, labels, val_images, val_labels, run_dir, epochs: int = 30,
                      steps_per_epoch: int | None = None, batch_size: int = 64, augment=None, learning_rate: float = 1e-3,
                      weight_decay: float = 1e-4, warmup_epochs: int = 1, balance: str = "weights", seed: int = 0,
@@ -77,11 +84,9 @@ def train_classifier(model: keras.Model, images, labels, val_images, val_labels,
     labels = np.asarray(labels).astype(np.int32)
     if len(np.unique(labels)) < 2: raise ValueError(f"the labelled set needs both classes, got only {np.unique(labels)}")
     rows = oversample(labels, seed) if balance == "sampling" else np.arange(len(labels))
-    batch_size = min(batch_size, len(rows))
+    # the batch keeps its size even when fewer images are labelled: the stream repeats them
     steps_per_epoch = steps_per_epoch or math.ceil(len(rows) / batch_size)
-    schedule = warmup_cosine(learning_rate, epochs * steps_per_epoch, min(warmup_epochs * steps_per_epoch, epochs * steps_per_epoch - 1))
-    optimizer = keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
-    optimizer.exclude_from_weight_decay(var_list=no_decay_variables(model))
+    optimizer = adamw_cosine(model, learning_rate, epochs * steps_per_epoch, warmup_epochs * steps_per_epoch, weight_decay)
     model.compile(optimizer, keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     train = supervised_dataset(images[rows], labels[rows], batch_size, augment, seed, training=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 import time
 from pathlib import Path
@@ -19,8 +18,7 @@ import numpy as np
 
 from . import __version__
 from .augment import xray_views
-from .data import (PROTOCOLS, contrastive_dataset, label_subsets, load_xrays, make_split, read_manifest,
-                            write_manifest)
+from .data import PROTOCOLS, contrastive_dataset, label_subsets, load_xrays, make_split, write_manifest
 from .distill import UNLABELLED, distill
 from .finetune import BALANCE, baseline_classifier, classifier, train_classifier
 from .models import no_decay_variables
@@ -96,6 +94,10 @@ class Config:
         for name in ("pretrain_epochs", "pretrain_batch", "knn_every", "finetune_epochs", "finetune_steps",
                      "finetune_batch", "distill_epochs", "distill_batch", "baseline_full_epochs", "output_dim", "depth"):
             check(isinstance(getattr(self, name), int) and getattr(self, name) >= 1, f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        for name in ("pretrain_batch", "finetune_batch", "distill_batch"):
+            # TensorFlow 2.21's oneDNN kernels corrupt the heap when training on odd batches (3, 5, 7 crash; 4, 6, 8
+            # do not), and even batches split evenly over devices
+            check(getattr(self, name) % 2 == 0, f"{name} must be even, got {getattr(self, name)}")
         for name in ("temperature", "finetune_lr", "distill_lr", "distill_temperature", "baseline_lr", "width"):
             check(getattr(self, name) > 0, f"{name} must be positive, got {getattr(self, name)}")
 
@@ -181,11 +183,8 @@ def pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="auto"):
     probe = KNNProbe(xrays.images[smallest], xrays.label[smallest], xrays.images[split == "val"], xrays.label[split == "val"],
                      every=cfg.knn_every)
     fit_safely(model, data, stage, cfg.pretrain_epochs, steps, callbacks=[probe], tensorboard=cfg.tensorboard, verbose=verbose)
-    model.encoder.save(stage / "encoder.keras")
     _save(model, path)
     return path
-
-
 
 
 def finetune_and_distill(cfg: Config, xrays, split, pct, subset_seed: int, percent: int, simclr_path: Path, out: Path,
@@ -194,7 +193,7 @@ def finetune_and_distill(cfg: Config, xrays, split, pct, subset_seed: int, perce
     train, val, test = split == "train", split == "val", split == "test"
     labelled = train & (pct > 0) & (pct <= percent)
     base = {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent, "labelled": int(labelled.sum())}
-    rows, teacher = [], None
+    rows = []
     fine = out / "finetune" / _percent_name(percent, subset_seed)
     if "finetune" in stages or "distill" in stages:
         if (done := _done(fine)) is not None:
@@ -274,7 +273,7 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", stages=STAGES, ec
     if saved.exists():  # resuming: the settings that shape the results must not change
         before = json.loads(saved.read_text())
         changed = [k for k in ("data", "protocol", "split_seed", "size", "depth", "width", "channels", "pretrain_epochs")
-                   if before.get(k) != config[k] and not isinstance(config[k], tuple)]
+                   if before.get(k) != config[k]]
         if changed: raise ValueError(f"{out} holds a run with other settings ({changed}); use another --out")
     saved.write_text(json.dumps(config, indent=2) + "\n")
     set_precision(cfg.precision)
@@ -284,7 +283,7 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", stages=STAGES, ec
         write_manifest(out / "manifests" / f"{cfg.protocol}-split{cfg.split_seed}-subset{s}.csv", xrays, split, pct)
     echo(f"{xrays!r}\nprotocol {cfg.protocol}: train {int((split == 'train').sum())}, val {int((split == 'val').sum())}, "
          f"test {int((split == 'test').sum())}; backend {keras.backend.backend()}; run folder {out}")
-    rows, started = [], time.time()
+    started = time.time()
     first = subsets[cfg.subset_seeds[0]]
     simclr_path = out / "pretrain" / "simclr.keras"
     if "pretrain" in stages:
@@ -296,14 +295,13 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", stages=STAGES, ec
             if not simclr_path.exists(): raise FileNotFoundError(f"Stage 2 needs the Stage 1 model {simclr_path}: run pretrain first")
             for p in cfg.percents:
                 echo(f"Stage 2/3: {p} % labels, subset seed {s}")
-                rows += finetune_and_distill(cfg, xrays, split, pct, s, p, simclr_path, out, stages, verbose)
+                finetune_and_distill(cfg, xrays, split, pct, s, p, simclr_path, out, stages, verbose)
         if "baseline" in stages:
             for p in cfg.baseline_percents:
                 if p == 100 and s != cfg.subset_seeds[0]: continue  # 100 % is the same set for every subset seed
                 echo(f"FSL baseline: {p} % labels, subset seed {s}")
-                rows.append(supervised_baseline(cfg, xrays, split, pct, s, p, out, verbose))
-    everything = {json.dumps(r, sort_keys=True): r for r in _load_rows(out) + rows}  # earlier invocations' rows too
-    rows = sorted(everything.values(), key=lambda r: (r["stage"], r["percent"], r["subset_seed"]))
+                supervised_baseline(cfg, xrays, split, pct, s, p, out, verbose)
+    rows = _finished_rows(out)  # every finished model's row, this invocation's and earlier ones' (one stage at a time)
     (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     table = results_table(rows)
     (out / "results.md").write_text(f"Test accuracy (%), protocol {cfg.protocol}, preset {cfg.preset}\n\n{table}\n")
@@ -312,6 +310,6 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", stages=STAGES, ec
     return rows
 
 
-def _load_rows(out: Path) -> list[dict]:
-    return [json.loads(p.read_text()) for stage in ("finetune", "distill", "baseline")
-            for p in sorted((out / stage).glob("*/results.json")) if (p.parent / "model.keras").exists()]
+def _finished_rows(out: Path) -> list[dict]:
+    rows = [_done(p.parent) for stage in STAGE_NAMES for p in (out / stage).glob("*/results.json")]
+    return sorted((r for r in rows if r is not None), key=lambda r: (r["stage"], r["percent"], r["subset_seed"]))
