@@ -149,6 +149,14 @@ def parser() -> argparse.ArgumentParser:
     prep.add_argument("--seed", type=_seed, default=0, help="split seed (default: 0)")
     prep.add_argument("--subset-seed", type=_seed, default=0, help="label-subset seed (default: 0)")
     prep.add_argument("--no-figures", action="store_true", help="skip the augmentation grids")
+    rep = sub.add_parser("report", help="RESULTS.md, figures, logs and manifests from finished run folders",
+                         description="Collect the finished steps of run folders into a folder to publish: the results "
+                                     "tables beside the reference's, the reproducing commands, settings, logs, gzipped "
+                                     "split manifests and figures.")
+    rep.add_argument("runs", nargs="+", help="run folders written by `semisuper run`")
+    rep.add_argument("--data", help="data root for the embedding map (default: the folder each run used)")
+    rep.add_argument("--out", default="results", help="output folder (default: results)")
+    rep.add_argument("--no-embeddings", action="store_true", help="skip the t-SNE map of Stage 1 features")
     return p
 
 
@@ -170,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "prepare":
             prepare_data(args.data, args.out, size=args.size, seed=args.seed, subset_seed=args.subset_seed,
                          figures=not args.no_figures)
+        elif args.command == "report":
+            import matplotlib
+            matplotlib.use("Agg")  # a command writes files; it never needs a screen
+            from semisuper.report import write_report
+            write_report(args.runs, args.out, args.data, embeddings=not args.no_embeddings)
         elif args.command == "evaluate":
             print(json.dumps(evaluate_model(args.model, args.manifest, args.data, args.split), indent=2))
         else:

@@ -8,6 +8,7 @@ Docs: https://semisuper.github.io/semisuper/data.html.md"""
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import importlib.resources
 import io
@@ -360,8 +361,9 @@ def write_manifest(path: str | os.PathLike, xrays: XRays, split: np.ndarray, lab
 
 
 def read_manifest(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    "Columns of a manifest CSV as arrays (`label` and `label_pct` as integers)."
-    with open(path, newline="") as f: rows = list(csv.DictReader(f))
+    "Columns of a manifest CSV (or `.csv.gz`) as arrays (`label` and `label_pct` as integers)."
+    opener = gzip.open if str(path).endswith(".gz") else open  # published manifests are gzipped
+    with opener(path, "rt", newline="") as f: rows = list(csv.DictReader(f))
     if not rows or tuple(rows[0]) != MANIFEST_COLUMNS: raise ValueError(f"{path} is not a semisuper manifest (columns {MANIFEST_COLUMNS})")
     cols = {c: np.array([r[c] for r in rows]) for c in MANIFEST_COLUMNS}
     cols["label"], cols["label_pct"] = cols["label"].astype(np.int8), cols["label_pct"].astype(np.int16)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import platform
 import time
 from pathlib import Path
 
@@ -28,8 +29,8 @@ from .training import (PRECISIONS, binary_report, distribution_scope, fit_safely
                                 set_precision, set_seed)
 
 # %% auto #0
-__all__ = ['STAGES', 'PRESETS', 'STAGE_NAMES', 'Config', 'preset', 'load_config', 'pretrain', 'finetune_and_distill',
-           'supervised_baseline', 'results_table', 'run_pipeline']
+__all__ = ['STAGES', 'PRESETS', 'STAGE_NAMES', 'Config', 'preset', 'load_config', 'machine', 'pretrain', 'finetune_and_distill',
+           'supervised_baseline', 'results_table', 'run_pipeline', 'finished_rows']
 
 # %% ../nbs/09_pipeline.ipynb #359c305e
 STAGES = ("pretrain", "finetune", "distill", "baseline")
@@ -142,6 +143,30 @@ def load_config(path) -> dict:
     except tomllib.TOMLDecodeError as e: raise ValueError(f"{path} is not valid TOML: {e}") from None
 
 # %% ../nbs/09_pipeline.ipynb #71934d09
+def machine() -> str:
+    "CPU model, cores, memory and accelerators of this machine, in one line (saved with every run)."
+    cpu = platform.processor() or platform.machine()
+    try: cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration): pass
+    try: memory = f", {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB memory"
+    except (ValueError, OSError, AttributeError): memory = ""
+    accelerators = [d for d in _devices() if "cpu" not in d.lower()]
+    return (f"{cpu}, {os.cpu_count()} cores{memory}" + (f", {', '.join(accelerators)}" if accelerators else "")
+            + f"; {platform.system()} {platform.release()}, Python {platform.python_version()}, Keras {keras.__version__}")
+
+
+def _devices() -> list[str]:
+    "Names of the devices the current backend sees (accelerators included)."
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+        return [f"{d.platform}:{getattr(d, 'device_kind', '')}" for d in jax.devices()]
+    if backend == "tensorflow":
+        import tensorflow as tf
+        return [d.name for d in tf.config.list_logical_devices()]
+    return []
+
+
 def _percent_name(pct: int, seed: int) -> str: return f"{pct}pct-subset{seed}"
 
 
@@ -268,7 +293,8 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", stages=STAGES, ec
     if cfg.channels == 3: xrays.images = np.repeat(xrays.images, 3, axis=-1)  # ImageNet-shaped models take 3 channels
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    config = {"version": __version__, "backend": keras.backend.backend(), "data": str(xrays.root), **dataclasses.asdict(cfg)}
+    config = {"version": __version__, "backend": keras.backend.backend(), "data": str(xrays.root), "machine": machine(),
+              **dataclasses.asdict(cfg)}
     saved = out / "config.json"
     if saved.exists():  # resuming: the settings that shape the results must not change
         before = json.loads(saved.read_text())
@@ -301,7 +327,7 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", stages=STAGES, ec
                 if p == 100 and s != cfg.subset_seeds[0]: continue  # 100 % is the same set for every subset seed
                 echo(f"FSL baseline: {p} % labels, subset seed {s}")
                 supervised_baseline(cfg, xrays, split, pct, s, p, out, verbose)
-    rows = _finished_rows(out)  # every finished model's row, this invocation's and earlier ones' (one stage at a time)
+    rows = finished_rows(out)  # every finished model's row, this invocation's and earlier ones' (one stage at a time)
     (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     table = results_table(rows)
     (out / "results.md").write_text(f"Test accuracy (%), protocol {cfg.protocol}, preset {cfg.preset}\n\n{table}\n")
@@ -310,6 +336,8 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", stages=STAGES, ec
     return rows
 
 
-def _finished_rows(out: Path) -> list[dict]:
+def finished_rows(out) -> list[dict]:
+    "The result rows of every finished step (model and `results.json` saved) of a run folder, in a stable order."
+    out = Path(out)
     rows = [_done(p.parent) for stage in STAGE_NAMES for p in (out / stage).glob("*/results.json")]
     return sorted((r for r in rows if r is not None), key=lambda r: (r["stage"], r["percent"], r["subset_seed"]))

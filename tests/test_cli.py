@@ -19,6 +19,13 @@ def test_run_on_bundled_sample(tmp_path):
     assert "460 images" in proc.stdout and "| Stage 3 (distill) |" in proc.stdout
     rows = json.loads((tmp_path / "run" / "results.json").read_text())
     assert {r["stage"] for r in rows} == {"baseline", "finetune", "distill"} and all(r["n"] == 110 for r in rows)
+    proc = run([str(BIN / "semisuper"), "report", str(tmp_path / "run"), "--out", str(tmp_path / "results")])
+    assert proc.returncode == 0, tail(proc)
+    text = (tmp_path / "results" / "RESULTS.md").read_text()
+    distilled = [r for r in rows if r["stage"] == "distill" and r["percent"] == 5][0]
+    assert f"| Stage 3 (distill) | 5 % | 98.1 | {100 * distilled['accuracy']:.1f} ± 0.0 (n=1) |" in text
+    assert json.loads((tmp_path / "results" / "run" / "results.json").read_text()) == rows
+    assert (tmp_path / "results" / "run" / "manifests" / "remix-split0-subset0.csv.gz").exists()
 
 
 def test_prepare_on_bundled_sample(tmp_path):
@@ -49,3 +56,5 @@ def test_bad_arguments_are_refused(tmp_path):
     assert proc.returncode == 2 and "data folder not found" in proc.stderr and not (tmp_path / "run").exists()
     proc = run([str(BIN / "semisuper"), "run", "--set", "balance=random", "--out", str(tmp_path / "run")])
     assert proc.returncode == 2 and "balance must be one of" in proc.stderr and not (tmp_path / "run").exists()
+    proc = run([str(BIN / "semisuper"), "report", str(tmp_path / "missing"), "--out", str(tmp_path / "results")])
+    assert proc.returncode == 2 and "is not a run folder" in proc.stderr
