@@ -7,7 +7,7 @@ Docs: https://semisuper.github.io/semisuper/app.html.md"""
 # %% auto #0
 __all__ = ['MAX_UPLOAD', 'DISPLAY_SIZE', 'PAGE_HTML', 'fit_temperature', 'Predictor', 'create_app', 'serve']
 
-# %% ../nbs/12_app.ipynb #189c83f8
+# %% ../nbs/12_app.ipynb #00fcaa7c
 import base64  # no `from __future__ import annotations`: FastAPI reads the endpoint annotations at run time
 import hashlib
 import io
@@ -20,7 +20,7 @@ import numpy as np
 from .data import CLASSES, BadImageError
 from .explain import grad_cam, overlay, read_upload
 
-# %% ../nbs/12_app.ipynb #1275c1bb
+# %% ../nbs/12_app.ipynb #29a3fa37
 def fit_temperature(logits, labels) -> float:
     "Temperature T > 0 minimising the validation NLL of softmax(logits / T) (log-spaced search, then refined)."
     logits, labels = np.asarray(logits, np.float64), np.asarray(labels).astype(int)
@@ -33,7 +33,7 @@ def fit_temperature(logits, labels) -> float:
     fine = np.linspace(best / 1.02, best * 1.02, 101)
     return float(fine[np.argmin([nll(t) for t in fine])])
 
-# %% ../nbs/12_app.ipynb #6b8925c3
+# %% ../nbs/12_app.ipynb #5e605f10
 MAX_UPLOAD = 20 * 2**20  # bytes; a chest radiograph DICOM is a few MB
 DISPLAY_SIZE = 320  # pixels of the picture the page shows
 
@@ -86,7 +86,7 @@ class Predictor:
         result["milliseconds"] = round(1000 * (time.perf_counter() - start), 1)
         return result
 
-# %% ../nbs/12_app.ipynb #85326e97
+# %% ../nbs/12_app.ipynb #d68ce6fc
 def create_app(predictor: Predictor, examples: dict[str, bytes] | None = None):
     "FastAPI app: the page at `/`, `POST /api/predict`, `GET /api/health`, `GET /api/model`, example images."
     from fastapi import FastAPI, File, HTTPException, Query, UploadFile
@@ -127,7 +127,7 @@ def create_app(predictor: Predictor, examples: dict[str, bytes] | None = None):
 
     return app
 
-# %% ../nbs/12_app.ipynb #632248de
+# %% ../nbs/12_app.ipynb #f9ab617c
 PAGE_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>semisuper: pneumonia from a chest X-ray</title>
@@ -179,7 +179,7 @@ fetch("/api/examples").then((r) => r.json()).then((names) => names.forEach((name
 </script></body></html>
 """
 
-# %% ../nbs/12_app.ipynb #205745fd
+# %% ../nbs/12_app.ipynb #603dc82e
 def serve(model_path, host: str = "127.0.0.1", port: int = 8080, examples: dict[str, bytes] | None = None) -> None:
     "Load the model once and serve the page and the API until interrupted."
     import uvicorn
