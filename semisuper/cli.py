@@ -104,6 +104,13 @@ def _seed(text):
     return value
 
 
+def _port(text):
+    try: value = int(text)
+    except ValueError: raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 1 <= value <= 65535: raise argparse.ArgumentTypeError(f"ports are 1-65535, got {value}")
+    return value
+
+
 def _setting(text):
     "`field=value`; the value is read as JSON when it can be (numbers, lists, true/false), else kept as text."
     if "=" not in text: raise argparse.ArgumentTypeError(f"expected field=value, got {text!r}")
@@ -157,6 +164,11 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--data", help="data root for the embedding map (default: the folder each run used)")
     rep.add_argument("--out", default="results", help="output folder (default: results)")
     rep.add_argument("--no-embeddings", action="store_true", help="skip the t-SNE map of Stage 1 features")
+    srv = sub.add_parser("serve", help="the web app: upload an X-ray, get a prediction and its Grad-CAM evidence",
+                         description="Serve the page and the JSON API (OpenAPI at /docs) for one classifier.")
+    srv.add_argument("--model", help="a .keras classifier (default: the bundled student); a PATH.json beside it is its card")
+    srv.add_argument("--host", default="127.0.0.1", help="interface (default: 127.0.0.1, this machine only)")
+    srv.add_argument("--port", type=_port, default=8080, help="port (default: 8080)")
     return p
 
 
@@ -178,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "prepare":
             prepare_data(args.data, args.out, size=args.size, seed=args.seed, subset_seed=args.subset_seed,
                          figures=not args.no_figures)
+        elif args.command == "serve":
+            from semisuper.app import serve
+            serve(args.model, args.host, args.port)
         elif args.command == "report":
             import matplotlib
             matplotlib.use("Agg")  # a command writes files; it never needs a screen

@@ -58,3 +58,7 @@ def test_bad_arguments_are_refused(tmp_path):
     assert proc.returncode == 2 and "balance must be one of" in proc.stderr and not (tmp_path / "run").exists()
     proc = run([str(BIN / "semisuper"), "report", str(tmp_path / "missing"), "--out", str(tmp_path / "results")])
     assert proc.returncode == 2 and "is not a run folder" in proc.stderr
+    proc = run([str(BIN / "semisuper"), "serve", "--port", "70000"])
+    assert proc.returncode == 2 and "ports are 1-65535" in proc.stderr
+    proc = run([str(BIN / "semisuper"), "serve", "--model", str(tmp_path / "missing.keras")])
+    assert proc.returncode == 2 and "model not found" in proc.stderr
