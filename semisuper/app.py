@@ -8,7 +8,7 @@ Docs: https://semisuper.github.io/semisuper/app.html.md"""
 __all__ = ['MAX_UPLOAD', 'DISPLAY_SIZE', 'PAGE_HTML', 'BUNDLED', 'fit_temperature', 'Predictor', 'create_app', 'bundled_examples',
            'serve']
 
-# %% ../nbs/12_app.ipynb #af29f6d9
+# %% ../nbs/12_app.ipynb #33d5f882
 import base64  # no `from __future__ import annotations`: FastAPI reads the endpoint annotations at run time
 import hashlib
 import importlib.resources
@@ -22,7 +22,7 @@ import numpy as np
 from .data import CLASSES, BadImageError
 from .explain import grad_cam, overlay, read_upload
 
-# %% ../nbs/12_app.ipynb #83bb7b1c
+# %% ../nbs/12_app.ipynb #72590ef2
 def fit_temperature(logits, labels) -> float:
     "Temperature T > 0 minimising the validation NLL of softmax(logits / T) (log-spaced search, then refined)."
     logits, labels = np.asarray(logits, np.float64), np.asarray(labels).astype(int)
@@ -35,7 +35,7 @@ def fit_temperature(logits, labels) -> float:
     fine = np.linspace(best / 1.02, best * 1.02, 101)
     return float(fine[np.argmin([nll(t) for t in fine])])
 
-# %% ../nbs/12_app.ipynb #c4766362
+# %% ../nbs/12_app.ipynb #b9f14e88
 MAX_UPLOAD = 20 * 2**20  # bytes; a chest radiograph DICOM is a few MB
 DISPLAY_SIZE = 320  # pixels of the picture the page shows
 
@@ -88,7 +88,7 @@ class Predictor:
         result["milliseconds"] = round(1000 * (time.perf_counter() - start), 1)
         return result
 
-# %% ../nbs/12_app.ipynb #ac268542
+# %% ../nbs/12_app.ipynb #9163c610
 def create_app(predictor: Predictor, examples: dict[str, bytes] | None = None):
     "FastAPI app: the page at `/`, `POST /api/predict`, `GET /api/health`, `GET /api/model`, example images."
     from fastapi import FastAPI, File, HTTPException, Query, UploadFile
@@ -129,7 +129,7 @@ def create_app(predictor: Predictor, examples: dict[str, bytes] | None = None):
 
     return app
 
-# %% ../nbs/12_app.ipynb #11d9b3d0
+# %% ../nbs/12_app.ipynb #aa356ccf
 PAGE_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>semisuper: pneumonia from a chest X-ray</title>
@@ -156,11 +156,14 @@ PAGE_HTML = """<!doctype html>
  <p><small id="meta"></small></p></div>
 <script>
 const $ = (id) => document.getElementById(id);
+let latest = 0;  // only the answer to the latest upload is shown, whatever order the answers come back in
 async function send(blob, name) {
-  $("error").textContent = ""; $("result").style.display = "none";
+  const mine = ++latest;
+  $("error").textContent = ""; $("result").style.display = "none"; $("label").textContent = "";
   const form = new FormData(); form.append("image", blob, name || "upload");
   const response = await fetch("/api/predict?heatmap=true", { method: "POST", body: form });
   const body = await response.json();
+  if (mine !== latest) return;
   if (!response.ok) { $("error").textContent = body.detail || response.statusText; return; }
   $("label").textContent = body.label === "PNEUMONIA" ? "Pneumonia" : "Normal";
   $("probability").textContent = "probability " + (100 * body.probability).toFixed(1) + " %";
@@ -181,7 +184,7 @@ fetch("/api/examples").then((r) => r.json()).then((names) => names.forEach((name
 </script></body></html>
 """
 
-# %% ../nbs/12_app.ipynb #19fde21e
+# %% ../nbs/12_app.ipynb #504ed32c
 BUNDLED = Path(str(importlib.resources.files("semisuper"))) / "bundled"  # the packaged student, its card, examples
 
 
