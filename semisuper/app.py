@@ -8,7 +8,7 @@ Docs: https://semisuper.github.io/semisuper/app.html.md"""
 __all__ = ['MAX_UPLOAD', 'DISPLAY_SIZE', 'PAGE_HTML', 'BUNDLED', 'fit_temperature', 'Predictor', 'create_app', 'bundled_examples',
            'serve']
 
-# %% ../nbs/12_app.ipynb #33d5f882
+# %% ../nbs/12_app.ipynb #a4ca1c35
 import base64  # no `from __future__ import annotations`: FastAPI reads the endpoint annotations at run time
 import hashlib
 import importlib.resources
@@ -22,7 +22,7 @@ import numpy as np
 from .data import CLASSES, BadImageError
 from .explain import grad_cam, overlay, read_upload
 
-# %% ../nbs/12_app.ipynb #72590ef2
+# %% ../nbs/12_app.ipynb #5c36be3a
 def fit_temperature(logits, labels) -> float:
     "Temperature T > 0 minimising the validation NLL of softmax(logits / T) (log-spaced search, then refined)."
     logits, labels = np.asarray(logits, np.float64), np.asarray(labels).astype(int)
@@ -35,7 +35,7 @@ def fit_temperature(logits, labels) -> float:
     fine = np.linspace(best / 1.02, best * 1.02, 101)
     return float(fine[np.argmin([nll(t) for t in fine])])
 
-# %% ../nbs/12_app.ipynb #b9f14e88
+# %% ../nbs/12_app.ipynb #605d9ba1
 MAX_UPLOAD = 20 * 2**20  # bytes; a chest radiograph DICOM is a few MB
 DISPLAY_SIZE = 320  # pixels of the picture the page shows
 
@@ -51,11 +51,10 @@ class Predictor:
     "A classifier loaded once (safe mode), its card and temperature, answering uploads with a prediction and Grad-CAM."
 
     def __init__(self, model_path, card: dict | None = None):
-        import keras
-        import semisuper.models  # noqa: F401  (registers the serializable layers the model file names)
+        from semisuper.models import load_model  # also registers the serializable layers the model file names
         path = Path(model_path)
         if not path.is_file(): raise FileNotFoundError(f"model not found: {path}")
-        self.model = keras.saving.load_model(path, safe_mode=True)
+        self.model = load_model(path, safe_mode=True)  # loads a TF-trained model on any backend
         self.size, self.channels = self.model.input_shape[1], self.model.input_shape[-1]
         self.model_id = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
         card_path = path.with_suffix(".json")
@@ -88,7 +87,7 @@ class Predictor:
         result["milliseconds"] = round(1000 * (time.perf_counter() - start), 1)
         return result
 
-# %% ../nbs/12_app.ipynb #9163c610
+# %% ../nbs/12_app.ipynb #c37178c0
 def create_app(predictor: Predictor, examples: dict[str, bytes] | None = None):
     "FastAPI app: the page at `/`, `POST /api/predict`, `GET /api/health`, `GET /api/model`, example images."
     from fastapi import FastAPI, File, HTTPException, Query, UploadFile
@@ -129,7 +128,7 @@ def create_app(predictor: Predictor, examples: dict[str, bytes] | None = None):
 
     return app
 
-# %% ../nbs/12_app.ipynb #aa356ccf
+# %% ../nbs/12_app.ipynb #f1b1b59d
 PAGE_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>semisuper: pneumonia from a chest X-ray</title>
@@ -184,7 +183,7 @@ fetch("/api/examples").then((r) => r.json()).then((names) => names.forEach((name
 </script></body></html>
 """
 
-# %% ../nbs/12_app.ipynb #504ed32c
+# %% ../nbs/12_app.ipynb #df3ae2c3
 BUNDLED = Path(str(importlib.resources.files("semisuper"))) / "bundled"  # the packaged student, its card, examples
 
 

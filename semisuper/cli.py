@@ -75,10 +75,11 @@ def prepare_data(data=None, out="runs/data", size: int = 64, seed: int = 0, subs
 def evaluate_model(model_path, manifest, data=None, split: str = "test") -> dict:
     "`binary_report` of a saved `.keras` classifier on the `split` rows of a manifest, images read from `data`."
     import keras
+    from semisuper.models import load_model
     from semisuper.training import binary_report, predict_positive
     rows = read_manifest(manifest)
     if not Path(model_path).is_file(): raise FileNotFoundError(f"model not found: {model_path}")
-    model = keras.saving.load_model(model_path)
+    model = load_model(model_path)  # also a TF-trained model on JAX or torch
     size, channels = model.input_shape[1], model.input_shape[-1]
     xrays = load_xrays(data or os.environ.get("SEMISUPER_DATA") or SAMPLE_ROOT, size=size)
     where = {p: i for i, p in enumerate(xrays.path)}

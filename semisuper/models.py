@@ -11,7 +11,8 @@ import keras
 from keras import layers, ops
 
 # %% auto #0
-__all__ = ['RESNET_BLOCKS', 'STEMS', 'basic_block', 'bottleneck_block', 'ResNet', 'ProjectionHead', 'no_decay_variables']
+__all__ = ['RESNET_BLOCKS', 'STEMS', 'basic_block', 'bottleneck_block', 'ResNet', 'ProjectionHead', 'no_decay_variables',
+           'load_model']
 
 # %% ../nbs/02_models.ipynb #9e3106e8
 def _bn(x, name, zero=False, sync=False, relu=True):
@@ -158,3 +159,37 @@ def no_decay_variables(model) -> list:
         elif getattr(layer, "bias", None) is not None and getattr(layer, "use_bias", False): found.append(layer.bias)
     seen = set()
     return [w for w in found if w.trainable and not (id(w) in seen or seen.add(id(w)))]
+
+# %% ../nbs/02_models.ipynb #f16622e7
+def _unsynchronize(config):
+    "The config with every `synchronized: true` set to false (nested dicts and lists); and whether any was."
+    if isinstance(config, dict):
+        found = config.get("synchronized") is True
+        out = {}
+        for k, v in config.items():
+            out[k], inner = (False, False) if k == "synchronized" and v is True else _unsynchronize(v)
+            found = found or inner
+        return out, found
+    if isinstance(config, list):
+        items = [_unsynchronize(v) for v in config]
+        return [v for v, _ in items], any(f for _, f in items)
+    return config, False
+
+
+def load_model(path, safe_mode: bool = True, **kwargs):
+    "`keras.saving.load_model`, but a model saved with synchronized batch norm (TF) also loads on JAX and torch."
+    import json, tempfile, zipfile
+    from pathlib import Path
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"model not found: {path}")
+    if keras.backend.backend() != "tensorflow" and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            config, synchronized = _unsynchronize(json.loads(z.read("config.json")))
+            if synchronized:
+                with tempfile.TemporaryDirectory() as tmp:
+                    copy = Path(tmp) / path.name
+                    with zipfile.ZipFile(copy, "w") as out:
+                        for item in z.infolist():
+                            out.writestr(item, json.dumps(config) if item.filename == "config.json" else z.read(item.filename))
+                    return keras.saving.load_model(copy, safe_mode=safe_mode, **kwargs)
+    return keras.saving.load_model(path, safe_mode=safe_mode, **kwargs)

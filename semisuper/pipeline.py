@@ -22,7 +22,7 @@ from .augment import xray_views
 from .data import PROTOCOLS, contrastive_dataset, label_subsets, load_xrays, make_split, write_manifest
 from .distill import UNLABELLED, distill
 from .finetune import BALANCE, baseline_classifier, classifier, train_classifier
-from .models import no_decay_variables
+from .models import load_model, no_decay_variables
 from .optim import LARS, simclr_learning_rate, warmup_cosine
 from .simclr import KNNProbe, simclr_model
 from .training import (PRECISIONS, binary_report, distribution_scope, fit_safely, predict_positive,
@@ -226,7 +226,7 @@ def finetune_and_distill(cfg: Config, xrays, split, pct, subset_seed: int, perce
         else:
             if "finetune" not in stages: raise FileNotFoundError(f"distillation needs the Stage 2 model {fine / 'model.keras'}: run finetune first")
             set_seed(subset_seed)
-            simclr = keras.saving.load_model(simclr_path)  # a fresh copy: every fraction starts from the same weights
+            simclr = load_model(simclr_path)  # a fresh copy: every fraction starts from the same weights
             model = classifier(simclr.encoder, simclr.head, cfg.from_layer)
             train_classifier(model, xrays.images[labelled], xrays.label[labelled], xrays.images[val], xrays.label[val],
                              fine, cfg.finetune_epochs, cfg.finetune_steps, cfg.finetune_batch, xray_views(cfg.size),
@@ -239,7 +239,7 @@ def finetune_and_distill(cfg: Config, xrays, split, pct, subset_seed: int, perce
             rows.append(done)
         else:
             set_seed(subset_seed)
-            teacher = keras.saving.load_model(fine / "model.keras")
+            teacher = load_model(fine / "model.keras")
             labels = np.where(labelled, xrays.label, UNLABELLED)[train]
             student = distill(teacher, baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer),
                               xrays.images[train], labels, xrays.images[val], xrays.label[val], student_dir,

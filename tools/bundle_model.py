@@ -23,6 +23,7 @@ args = p.parse_args()
 import keras
 from semisuper.app import BUNDLED, fit_temperature
 from semisuper.data import CLASSES, load_xrays, make_split
+from semisuper.explain import read_upload
 from semisuper.report import reproduce_command
 from semisuper.training import binary_report
 
@@ -100,18 +101,26 @@ shutil.rmtree(examples, ignore_errors=True)
 examples.mkdir()
 rng = np.random.default_rng(0)
 chosen = []
-for c, name in enumerate(CLASSES):
-    for i in rng.choice(np.flatnonzero(test & (xrays.label == c)), args.examples, replace=False):
-        target = examples / f"{name.lower()}-{len(chosen) + 1}.jpeg"
-        target.write_bytes((xrays.root / xrays.path[i]).read_bytes())  # content only: the data folder is read-only
-        chosen.append((target.name, xrays.path[i]))
+predicted = np.zeros(len(xrays), int)
+predicted[test] = test_logits.argmax(1)
+for c, name in enumerate(CLASSES):  # per class: `--examples` the model gets right and one it gets wrong, at random
+    right, wrong = (np.flatnonzero(test & (xrays.label == c) & ((predicted == c) == ok)) for ok in (True, False))
+    picks = list(rng.choice(right, args.examples, replace=False)) + (list(rng.choice(wrong, 1)) if len(wrong) else [])
+    for k, i in enumerate(picks):
+        target = examples / f"{name.lower()}-{k + 1}.jpeg"
+        data = (xrays.root / xrays.path[i]).read_bytes()
+        target.write_bytes(data)  # content only: the data folder is read-only
+        says = int(np.argmax(model.predict(read_upload(data, config["size"])[None], verbose=0)[0]))  # the app's path
+        chosen.append((target.name, xrays.path[i], name, CLASSES[says]))
 (BUNDLED / "README.md").write_text(
     "# Bundled model and examples\n\n`student.keras` is the classifier `semisuper serve` uses by default; "
     "`student.json` is its model card (how it was trained, test metrics, calibration, intended use, limits). Made by "
     f"`python tools/bundle_model.py --run {args.run} --step {args.step}" + (f" --other-run {args.other_run}" if args.other_run else "")
-    + "`.\n\nThe example X-rays are test-split images of that run (never used to train it), copied unchanged from "
+    + "`.\n\nThe example X-rays are test-split images of that run (never used to train it): per class, "
+    f"{args.examples} that the model classifies correctly and one it gets wrong, drawn at random (seed 0), so the "
+    "app shows both kinds. They are copied unchanged from "
     "the Kaggle release of Kermany et al., \"Identifying Medical Diagnoses and Treatable Diseases by Image-Based "
     "Deep Learning\", *Cell* 172(5), 2018, doi:10.1016/j.cell.2018.02.010; data licence CC BY 4.0 "
-    "(https://creativecommons.org/licenses/by/4.0/).\n\n| example | original file |\n|---|---|\n"
-    + "".join(f"| {a} | {b} |\n" for a, b in chosen))
+    "(https://creativecommons.org/licenses/by/4.0/).\n\n| example | original file | truth | model says |\n|---|---|---|---|\n"
+    + "".join(f"| {a} | {b} | {t} | {m} |\n" for a, b, t, m in chosen))
 print(json.dumps(card, indent=2))
