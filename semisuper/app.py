@@ -8,7 +8,7 @@ Docs: https://semisuper.github.io/semisuper/app.html.md"""
 __all__ = ['MAX_UPLOAD', 'DISPLAY_SIZE', 'PAGE_HTML', 'BUNDLED', 'fit_temperature', 'Predictor', 'create_app', 'bundled_examples',
            'serve']
 
-# %% ../nbs/12_app.ipynb #a4ca1c35
+# %% ../nbs/12_app.ipynb #9cbcbf3e
 import base64  # no `from __future__ import annotations`: FastAPI reads the endpoint annotations at run time
 import hashlib
 import importlib.resources
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import CLASSES, BadImageError
-from .explain import grad_cam, overlay, read_upload
+from .data import CLASSES, BadImageError, preprocess
+from .explain import decode_upload, grad_cam, overlay
 
-# %% ../nbs/12_app.ipynb #5c36be3a
+# %% ../nbs/12_app.ipynb #d0562200
 def fit_temperature(logits, labels) -> float:
     "Temperature T > 0 minimising the validation NLL of softmax(logits / T) (log-spaced search, then refined)."
     logits, labels = np.asarray(logits, np.float64), np.asarray(labels).astype(int)
@@ -35,7 +35,7 @@ def fit_temperature(logits, labels) -> float:
     fine = np.linspace(best / 1.02, best * 1.02, 101)
     return float(fine[np.argmin([nll(t) for t in fine])])
 
-# %% ../nbs/12_app.ipynb #605d9ba1
+# %% ../nbs/12_app.ipynb #dedb29b8
 MAX_UPLOAD = 20 * 2**20  # bytes; a chest radiograph DICOM is a few MB
 DISPLAY_SIZE = 320  # pixels of the picture the page shows
 
@@ -66,8 +66,7 @@ class Predictor:
         "Prediction for one preprocessed `(size, size, 1)` image; the Grad-CAM heatmap at model size if asked."
         x = np.repeat(image, self.channels, axis=-1) if self.channels != image.shape[-1] else image
         found = grad_cam(self.model, x)
-        logits = np.log(np.clip(found["probabilities"], 1e-12, 1))  # softmax is shift-invariant: log-probs act as logits
-        z = logits / self.temperature
+        z = found["logits"] / self.temperature
         probabilities = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
         k = found["class_index"]
         out = dict(label=CLASSES[k], class_index=k, probability=float(probabilities[k]),
@@ -78,16 +77,17 @@ class Predictor:
     def answer(self, data: bytes, heatmap: bool = False) -> dict:
         "The API's answer for uploaded bytes (raises `BadImageError` for what cannot be read)."
         start = time.perf_counter()
-        result = self.predict(read_upload(data, self.size, max_bytes=MAX_UPLOAD), heatmap=heatmap)
+        gray = decode_upload(data, max_bytes=MAX_UPLOAD)  # decoded once, resized for the model and for the picture
+        result = self.predict(preprocess(gray, size=self.size), heatmap=heatmap)
         if heatmap:
             from keras import ops
-            picture = read_upload(data, DISPLAY_SIZE, max_bytes=MAX_UPLOAD)
+            picture = preprocess(gray, size=DISPLAY_SIZE)
             heat = ops.convert_to_numpy(ops.image.resize(result.pop("heatmap")[None, ..., None], (DISPLAY_SIZE, DISPLAY_SIZE)))
             result["heatmap_png"] = _png(overlay(picture, np.clip(heat[0, ..., 0], 0, 1)))
         result["milliseconds"] = round(1000 * (time.perf_counter() - start), 1)
         return result
 
-# %% ../nbs/12_app.ipynb #c37178c0
+# %% ../nbs/12_app.ipynb #e9333bcc
 def create_app(predictor: Predictor, examples: dict[str, bytes] | None = None):
     "FastAPI app: the page at `/`, `POST /api/predict`, `GET /api/health`, `GET /api/model`, example images."
     from fastapi import FastAPI, File, HTTPException, Query, UploadFile
@@ -128,7 +128,7 @@ def create_app(predictor: Predictor, examples: dict[str, bytes] | None = None):
 
     return app
 
-# %% ../nbs/12_app.ipynb #f1b1b59d
+# %% ../nbs/12_app.ipynb #7f5e4679
 PAGE_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>semisuper: pneumonia from a chest X-ray</title>
@@ -183,7 +183,7 @@ fetch("/api/examples").then((r) => r.json()).then((names) => names.forEach((name
 </script></body></html>
 """
 
-# %% ../nbs/12_app.ipynb #df3ae2c3
+# %% ../nbs/12_app.ipynb #8096903f
 BUNDLED = Path(str(importlib.resources.files("semisuper"))) / "bundled"  # the packaged student, its card, examples
 
 
