@@ -14,6 +14,7 @@ import hashlib
 import importlib.resources
 import io
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -43,7 +44,7 @@ DISPLAY_SIZE = 320  # pixels of the picture the page shows
 def _png(array: np.ndarray) -> str:
     from PIL import Image
     buf = io.BytesIO()
-    Image.fromarray(array).save(buf, format="PNG")
+    Image.fromarray(array).save(buf, format="PNG", compress_level=3)  # 3x faster than the default 6, 4 % larger
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -60,6 +61,7 @@ class Predictor:
         card_path = path.with_suffix(".json")
         self.card = card if card is not None else json.loads(card_path.read_text()) if card_path.exists() else {}
         self.temperature = float(self.card.get("temperature", 1.0))
+        self._model_lock = threading.Lock()  # one model call at a time: 2 cores gain nothing from more, memory stays flat
         self.predict(np.zeros((self.size, self.size, 1), np.float32))  # warm-up: trace once, before the first user
 
     def predict(self, image: np.ndarray, heatmap: bool = True) -> dict:
@@ -78,7 +80,7 @@ class Predictor:
         "The API's answer for uploaded bytes (raises `BadImageError` for what cannot be read)."
         start = time.perf_counter()
         gray = decode_upload(data, max_bytes=MAX_UPLOAD)  # decoded once, resized for the model and for the picture
-        result = self.predict(preprocess(gray, size=self.size), heatmap=heatmap)
+        with self._model_lock: result = self.predict(preprocess(gray, size=self.size), heatmap=heatmap)
         if heatmap:
             from keras import ops
             picture = preprocess(gray, size=DISPLAY_SIZE)
@@ -91,6 +93,7 @@ class Predictor:
 def create_app(predictor: Predictor, examples: dict[str, bytes] | None = None):
     "FastAPI app: the page at `/`, `POST /api/predict`, `GET /api/health`, `GET /api/model`, example images."
     from fastapi import FastAPI, File, HTTPException, Query, UploadFile
+    from fastapi.concurrency import run_in_threadpool
     from fastapi.responses import HTMLResponse, Response
     examples = dict(examples or {})
     app = FastAPI(title="semisuper", version=predictor.card.get("version", "0"),
@@ -110,7 +113,8 @@ def create_app(predictor: Predictor, examples: dict[str, bytes] | None = None):
                       heatmap: bool = Query(False, description="add the Grad-CAM overlay as a base64 PNG")) -> dict:
         data = await image.read(MAX_UPLOAD + 1)  # never more than the cap, whatever the client claims
         if len(data) > MAX_UPLOAD: raise HTTPException(413, f"file too large (limit {MAX_UPLOAD // 2**20} MB)")
-        try: return predictor.answer(data, heatmap=heatmap)
+        # in a worker thread, so the event loop keeps answering health checks and the page meanwhile
+        try: return await run_in_threadpool(predictor.answer, data, heatmap=heatmap)
         except BadImageError as e: raise HTTPException(422, f"cannot read this file as an X-ray: {e}") from None
 
     @app.get("/api/examples")

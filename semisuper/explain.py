@@ -8,6 +8,7 @@ Docs: https://semisuper.github.io/semisuper/explain.html.md"""
 from __future__ import annotations
 
 import io
+import weakref
 
 import keras
 import numpy as np
@@ -83,12 +84,17 @@ def make_dicom(pixels: np.ndarray, photometric: str = "MONOCHROME2", slope: floa
     return out.getvalue()
 
 # %% ../nbs/11_explain.ipynb #82863550
+_SPLITS = weakref.WeakKeyDictionary()  # model -> its split, built once: predict_on_batch then reuses its compiled step
+
+
 def _split(model: keras.Model):
     "(feature-map model, layers after the encoder) of a `classifier`: the encoder must end in global pooling 'pool'."
-    encoder = next((l for l in model.layers if isinstance(l, keras.Model)), None)
-    if encoder is None: raise ValueError("Grad-CAM needs a classifier built around an encoder model (see `classifier`)")
-    features = keras.Model(encoder.input, encoder.get_layer("pool").input)
-    return features, model.layers[model.layers.index(encoder) + 1:]
+    if model not in _SPLITS:
+        encoder = next((l for l in model.layers if isinstance(l, keras.Model)), None)
+        if encoder is None: raise ValueError("Grad-CAM needs a classifier built around an encoder model (see `classifier`)")
+        features = keras.Model(encoder.input, encoder.get_layer("pool").input)
+        _SPLITS[model] = features, model.layers[model.layers.index(encoder) + 1:]
+    return _SPLITS[model]
 
 
 def _logits(tail, a):
@@ -128,7 +134,7 @@ def grad_cam(model: keras.Model, image: np.ndarray, class_index: int | None = No
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 3: raise ValueError(f"expected one HxWxC image, got shape {image.shape}")
     features, tail = _split(model)
-    feature_map = ops.convert_to_numpy(features(image[None], training=False))
+    feature_map = np.asarray(features.predict_on_batch(image[None]))  # compiled (jit / tf.function): 4x an eager call
     if class_index is None:  # the predicted class: a forward pass through the small tail, no gradient
         class_index = int(np.argmax(ops.convert_to_numpy(_logits(tail, feature_map))[0]))
     grad, logits = _class_gradient(tail, feature_map, class_index)
