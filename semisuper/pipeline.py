@@ -22,6 +22,7 @@ from .augment import xray_views
 from .data import PROTOCOLS, contrastive_dataset, label_subsets, load_xrays, make_split, write_manifest
 from .distill import UNLABELLED, distill
 from .finetune import BALANCE, baseline_classifier, classifier, train_classifier
+from .fixmatch import train_fixmatch
 from .models import load_model, no_decay_variables
 from .optim import LARS, simclr_learning_rate, warmup_cosine
 from .simclr import KNNProbe, simclr_model
@@ -29,11 +30,13 @@ from .training import (PRECISIONS, binary_report, distribution_scope, fit_safely
                                 set_precision, set_seed)
 
 # %% auto #0
-__all__ = ['STAGES', 'PRESETS', 'STAGE_NAMES', 'Config', 'preset', 'load_config', 'machine', 'pretrain', 'finetune_and_distill',
-           'supervised_baseline', 'results_table', 'run_pipeline', 'finished_rows']
+__all__ = ['STAGES', 'COMPARISONS', 'PRESETS', 'STAGE_NAMES', 'Config', 'preset', 'load_config', 'machine', 'pretrain',
+           'finetune_and_distill', 'supervised_baseline', 'fixmatch_run', 'results_table', 'run_pipeline',
+           'finished_rows']
 
 # %% ../nbs/09_pipeline.ipynb #359c305e
-STAGES = ("pretrain", "finetune", "distill", "baseline")
+STAGES = ("pretrain", "finetune", "distill", "baseline")  # SimCLRv2 and its baseline: what `semisuper run` runs
+COMPARISONS = ("fixmatch",)  # the methods SimCLRv2 is compared with, run on request into the same run folder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +75,14 @@ class Config:
     hard_label_weight: float = 0.0
     baseline_lr: float = 1e-3
     baseline_full_epochs: int = 15
+    fixmatch_epochs: int = 30
+    fixmatch_steps: int = 20
+    fixmatch_batch: int = 32
+    fixmatch_ratio: int = 3  # mu: unlabelled images per labelled one in a step
+    fixmatch_threshold: float = 0.95
+    fixmatch_weight: float = 1.0
+    fixmatch_lr: float = 1e-3
+    fixmatch_ema: float = 0.99
     precision: str = "float32"
     devices: str = "auto"
     tensorboard: bool = True
@@ -92,14 +103,18 @@ class Config:
         check(self.precision in PRECISIONS, f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         check(self.devices in ("auto", "single"), f"devices must be 'auto' or 'single', got {self.devices!r}")
         check(0 <= self.hard_label_weight <= 1, f"hard_label_weight must be in [0, 1], got {self.hard_label_weight}")
+        check(0 < self.fixmatch_threshold <= 1, f"fixmatch_threshold must be in (0, 1], got {self.fixmatch_threshold}")
+        check(0 <= self.fixmatch_ema < 1, f"fixmatch_ema must be in [0, 1), got {self.fixmatch_ema}")
+        check(self.fixmatch_weight >= 0, f"fixmatch_weight must be >= 0, got {self.fixmatch_weight}")
         for name in ("pretrain_epochs", "pretrain_batch", "knn_every", "finetune_epochs", "finetune_steps",
-                     "finetune_batch", "distill_epochs", "distill_batch", "baseline_full_epochs", "output_dim", "depth"):
+                     "finetune_batch", "distill_epochs", "distill_batch", "baseline_full_epochs", "output_dim", "depth",
+                     "fixmatch_epochs", "fixmatch_steps", "fixmatch_batch", "fixmatch_ratio"):
             check(isinstance(getattr(self, name), int) and getattr(self, name) >= 1, f"{name} must be a positive integer, got {getattr(self, name)!r}")
-        for name in ("pretrain_batch", "finetune_batch", "distill_batch"):
+        for name in ("pretrain_batch", "finetune_batch", "distill_batch", "fixmatch_batch"):
             # TensorFlow 2.21's oneDNN kernels corrupt the heap when training on odd batches (3, 5, 7 crash; 4, 6, 8
             # do not), and even batches split evenly over devices
             check(getattr(self, name) % 2 == 0, f"{name} must be even, got {getattr(self, name)}")
-        for name in ("temperature", "finetune_lr", "distill_lr", "distill_temperature", "baseline_lr", "width"):
+        for name in ("temperature", "finetune_lr", "distill_lr", "distill_temperature", "baseline_lr", "fixmatch_lr", "width"):
             check(getattr(self, name) > 0, f"{name} must be positive, got {getattr(self, name)}")
 
     def model_args(self) -> dict:
@@ -111,7 +126,8 @@ class Config:
 PRESETS = {
     "smoke": dict(subset_seeds=(0,), size=32, stem="small", width=0.125, output_dim=32, temperature=0.5, pretrain_epochs=2,
                   pretrain_batch=32, knn_every=1, finetune_epochs=2, finetune_steps=3, finetune_batch=16,
-                  distill_epochs=1, distill_batch=32, baseline_full_epochs=1, tensorboard=False),
+                  distill_epochs=1, distill_batch=32, baseline_full_epochs=1, fixmatch_epochs=1, fixmatch_steps=3,
+                  fixmatch_batch=8, fixmatch_ratio=2, tensorboard=False),
     "cpu": dict(),
     "gpu": dict(size=224, depth=50, width=1.0, channels=3, stem="imagenet", temperature=0.1, pretrain_epochs=100,
                 pretrain_batch=256, weight_decay=1e-6, finetune_epochs=60, finetune_steps=20, finetune_batch=64,
@@ -268,8 +284,26 @@ def supervised_baseline(cfg: Config, xrays, split, pct, subset_seed: int, percen
     return _evaluate(model, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent,
                                                "labelled": int(labelled.sum()), "stage": "baseline"})
 
+
+def fixmatch_run(cfg: Config, xrays, split, pct, subset_seed: int, percent: int, out: Path, verbose="auto") -> dict:
+    "FixMatch from scratch on the same labels, every training image as the unlabelled pool (`fixmatch` chapter)."
+    train, val, test = split == "train", split == "val", split == "test"
+    labelled = train & (pct > 0) & (pct <= percent)
+    run = out / "fixmatch" / _percent_name(percent, subset_seed)
+    if (done := _done(run)) is not None: return done
+    set_seed(subset_seed)
+    model = baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
+    train_fixmatch(model, xrays.images[labelled], xrays.label[labelled], xrays.images[train], xrays.images[val],
+                   xrays.label[val], run, cfg.fixmatch_epochs, cfg.fixmatch_steps, cfg.fixmatch_batch, cfg.fixmatch_ratio,
+                   cfg.fixmatch_threshold, cfg.fixmatch_weight, cfg.fixmatch_lr, ema_momentum=cfg.fixmatch_ema,
+                   balance=cfg.balance, seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
+    _save(model, run / "model.keras")
+    return _evaluate(model, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent,
+                                               "labelled": int(labelled.sum()), "stage": "fixmatch"})
+
 # %% ../nbs/09_pipeline.ipynb #90769d25
-STAGE_NAMES = {"baseline": "FSL (supervised)", "finetune": "Stage 2 (fine-tune)", "distill": "Stage 3 (distill)"}
+STAGE_NAMES = {"baseline": "FSL (supervised)", "finetune": "Stage 2 (fine-tune)", "distill": "Stage 3 (distill)",
+               "fixmatch": "FixMatch"}
 
 
 def results_table(rows: list[dict], metric: str = "accuracy") -> str:
@@ -287,8 +321,8 @@ def results_table(rows: list[dict], metric: str = "accuracy") -> str:
 
 def run_pipeline(cfg: Config, data=None, out="runs/semisuper", stages=STAGES, echo=print, verbose="auto") -> list[dict]:
     "Run `stages` of `cfg` on `data` into `out`; returns every result row (also in `out/results.json`)."
-    unknown = [s for s in stages if s not in STAGES]
-    if unknown: raise ValueError(f"unknown stage(s) {unknown}; stages are {STAGES}")
+    unknown = [s for s in stages if s not in STAGES + COMPARISONS]
+    if unknown: raise ValueError(f"unknown stage(s) {unknown}; stages are {STAGES + COMPARISONS}")
     xrays = load_xrays(data, size=cfg.size)  # fails on a bad folder before anything is written
     if cfg.channels == 3: xrays.images = np.repeat(xrays.images, 3, axis=-1)  # ImageNet-shaped models take 3 channels
     out = Path(out)
@@ -327,6 +361,10 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", stages=STAGES, ec
                 if p == 100 and s != cfg.subset_seeds[0]: continue  # 100 % is the same set for every subset seed
                 echo(f"FSL baseline: {p} % labels, subset seed {s}")
                 supervised_baseline(cfg, xrays, split, pct, s, p, out, verbose)
+        if "fixmatch" in stages:
+            for p in cfg.percents:
+                echo(f"FixMatch: {p} % labels, subset seed {s}")
+                fixmatch_run(cfg, xrays, split, pct, s, p, out, verbose)
     rows = finished_rows(out)  # every finished model's row, this invocation's and earlier ones' (one stage at a time)
     (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     table = results_table(rows)
