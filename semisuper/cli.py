@@ -121,7 +121,7 @@ def _setting(text):
 
 
 PIPELINE_COMMANDS = {"run": None, "pretrain": ("pretrain",), "finetune": ("finetune",), "distill": ("distill",),
-                     "baseline": ("baseline",), "fixmatch": ("fixmatch",)}
+                     "baseline": ("baseline",), "fixmatch": ("fixmatch",), "meanteacher": ("meanteacher",)}
 
 
 def parser() -> argparse.ArgumentParser:

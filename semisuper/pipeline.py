@@ -23,6 +23,7 @@ from .data import PROTOCOLS, contrastive_dataset, label_subsets, load_xrays, mak
 from .distill import UNLABELLED, distill
 from .finetune import BALANCE, baseline_classifier, classifier, train_classifier
 from .fixmatch import train_fixmatch
+from .meanteacher import momentum_contrast_model, train_mean_teacher, train_momentum_contrast
 from .models import load_model, no_decay_variables
 from .optim import LARS, simclr_learning_rate, warmup_cosine
 from .simclr import KNNProbe, simclr_model
@@ -31,12 +32,12 @@ from .training import (PRECISIONS, binary_report, distribution_scope, fit_safely
 
 # %% auto #0
 __all__ = ['STAGES', 'COMPARISONS', 'PRESETS', 'STAGE_NAMES', 'Config', 'preset', 'load_config', 'machine', 'pretrain',
-           'finetune_and_distill', 'supervised_baseline', 'fixmatch_run', 'results_table', 'run_pipeline',
-           'finished_rows']
+           'finetune_and_distill', 'supervised_baseline', 'fixmatch_run', 'meanteacher_pretrain', 'meanteacher_run',
+           'results_table', 'run_pipeline', 'finished_rows']
 
 # %% ../nbs/09_pipeline.ipynb #359c305e
 STAGES = ("pretrain", "finetune", "distill", "baseline")  # SimCLRv2 and its baseline: what `semisuper run` runs
-COMPARISONS = ("fixmatch",)  # the methods SimCLRv2 is compared with, run on request into the same run folder
+COMPARISONS = ("fixmatch", "meanteacher")  # the methods SimCLRv2 is compared with, run on request into the same run folder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +84,12 @@ class Config:
     fixmatch_weight: float = 1.0
     fixmatch_lr: float = 1e-3
     fixmatch_ema: float = 0.99
+    mt_pretrain_epochs: int = 40  # S2MTS2 pretraining; batch, learning rate, temperature: as Stage 1
+    mt_positives: int = 2
+    mt_queue: int = 4096
+    mt_momentum: float = 0.99
+    mt_consistency: float = 10.0
+    mt_ratio: int = 2  # fine-tuning: unlabelled images per labelled one; epochs, steps, batch, lr: as Stage 2
     precision: str = "float32"
     devices: str = "auto"
     tensorboard: bool = True
@@ -106,9 +113,12 @@ class Config:
         check(0 < self.fixmatch_threshold <= 1, f"fixmatch_threshold must be in (0, 1], got {self.fixmatch_threshold}")
         check(0 <= self.fixmatch_ema < 1, f"fixmatch_ema must be in [0, 1), got {self.fixmatch_ema}")
         check(self.fixmatch_weight >= 0, f"fixmatch_weight must be >= 0, got {self.fixmatch_weight}")
+        check(0 <= self.mt_momentum < 1, f"mt_momentum must be in [0, 1), got {self.mt_momentum}")
+        check(self.mt_consistency >= 0, f"mt_consistency must be >= 0, got {self.mt_consistency}")
         for name in ("pretrain_epochs", "pretrain_batch", "knn_every", "finetune_epochs", "finetune_steps",
                      "finetune_batch", "distill_epochs", "distill_batch", "baseline_full_epochs", "output_dim", "depth",
-                     "fixmatch_epochs", "fixmatch_steps", "fixmatch_batch", "fixmatch_ratio"):
+                     "fixmatch_epochs", "fixmatch_steps", "fixmatch_batch", "fixmatch_ratio", "mt_pretrain_epochs",
+                     "mt_positives", "mt_queue", "mt_ratio"):
             check(isinstance(getattr(self, name), int) and getattr(self, name) >= 1, f"{name} must be a positive integer, got {getattr(self, name)!r}")
         for name in ("pretrain_batch", "finetune_batch", "distill_batch", "fixmatch_batch"):
             # TensorFlow 2.21's oneDNN kernels corrupt the heap when training on odd batches (3, 5, 7 crash; 4, 6, 8
@@ -127,7 +137,7 @@ PRESETS = {
     "smoke": dict(subset_seeds=(0,), size=32, stem="small", width=0.125, output_dim=32, temperature=0.5, pretrain_epochs=2,
                   pretrain_batch=32, knn_every=1, finetune_epochs=2, finetune_steps=3, finetune_batch=16,
                   distill_epochs=1, distill_batch=32, baseline_full_epochs=1, fixmatch_epochs=1, fixmatch_steps=3,
-                  fixmatch_batch=8, fixmatch_ratio=2, tensorboard=False),
+                  fixmatch_batch=8, fixmatch_ratio=2, mt_pretrain_epochs=2, mt_queue=64, tensorboard=False),
     "cpu": dict(),
     "gpu": dict(size=224, depth=50, width=1.0, channels=3, stem="imagenet", temperature=0.1, pretrain_epochs=100,
                 pretrain_batch=256, weight_decay=1e-6, finetune_epochs=60, finetune_steps=20, finetune_batch=64,
@@ -301,9 +311,47 @@ def fixmatch_run(cfg: Config, xrays, split, pct, subset_seed: int, percent: int,
     return _evaluate(model, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent,
                                                "labelled": int(labelled.sum()), "stage": "fixmatch"})
 
+
+def meanteacher_pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="auto") -> Path:
+    "S2MTS2 pretraining (`meanteacher` chapter) on all training images, once per run, with Stage 1's batch and probe."
+    path = out / "meanteacher" / "pretrain" / "model.keras"
+    if path.exists(): return path
+    train = split == "train"
+    smallest = train & (pct > 0) & (pct <= min(cfg.percents))
+    set_seed(cfg.split_seed)
+    model = momentum_contrast_model(**cfg.model_args(), temperature=cfg.temperature, queue_size=cfg.mt_queue,
+                                    momentum=cfg.mt_momentum)
+    probe = KNNProbe(xrays.images[smallest], xrays.label[smallest], xrays.images[split == "val"], xrays.label[split == "val"],
+                     every=cfg.knn_every)
+    train_momentum_contrast(model, xrays.images[train], path.parent, cfg.mt_pretrain_epochs, None, cfg.pretrain_batch,
+                            cfg.mt_positives, cfg.pretrain_lr, cfg.weight_decay, xray_views(cfg.size), cfg.split_seed,
+                            [probe], cfg.tensorboard, verbose)
+    _save(model, path)
+    return path
+
+
+def meanteacher_run(cfg: Config, xrays, split, pct, subset_seed: int, percent: int, pretrained: Path, out: Path,
+                    verbose="auto") -> dict:
+    "Mean-teacher fine-tuning from the S2MTS2 encoder on the same labels; the teacher is saved and scored."
+    train, val, test = split == "train", split == "val", split == "test"
+    labelled = train & (pct > 0) & (pct <= percent)
+    run = out / "meanteacher" / _percent_name(percent, subset_seed)
+    if (done := _done(run)) is not None: return done
+    set_seed(subset_seed)
+    moco = load_model(pretrained, compile=False)  # a fresh copy: every fraction starts from the same weights
+    student = classifier(moco.encoder, moco.head, cfg.from_layer)
+    teacher = train_mean_teacher(student, xrays.images[labelled], xrays.label[labelled], xrays.images[train],
+                                 xrays.images[val], xrays.label[val], run, cfg.finetune_epochs, cfg.finetune_steps,
+                                 cfg.finetune_batch, cfg.mt_ratio, cfg.mt_momentum, cfg.mt_consistency,
+                                 learning_rate=cfg.finetune_lr, augment=xray_views(cfg.size), balance=cfg.balance,
+                                 seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
+    _save(teacher, run / "model.keras")
+    return _evaluate(teacher, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent,
+                                                 "labelled": int(labelled.sum()), "stage": "meanteacher"})
+
 # %% ../nbs/09_pipeline.ipynb #90769d25
 STAGE_NAMES = {"baseline": "FSL (supervised)", "finetune": "Stage 2 (fine-tune)", "distill": "Stage 3 (distill)",
-               "fixmatch": "FixMatch"}
+               "fixmatch": "FixMatch", "meanteacher": "Mean teacher (S2MTS2)"}
 
 
 def results_table(rows: list[dict], metric: str = "accuracy") -> str:
@@ -365,6 +413,12 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", stages=STAGES, ec
             for p in cfg.percents:
                 echo(f"FixMatch: {p} % labels, subset seed {s}")
                 fixmatch_run(cfg, xrays, split, pct, s, p, out, verbose)
+        if "meanteacher" in stages:
+            if s == cfg.subset_seeds[0]: echo("Mean teacher (S2MTS2): pretraining on all training images")
+            pretrained = meanteacher_pretrain(cfg, xrays, split, first, out, verbose)
+            for p in cfg.percents:
+                echo(f"Mean teacher (S2MTS2): {p} % labels, subset seed {s}")
+                meanteacher_run(cfg, xrays, split, pct, s, p, pretrained, out, verbose)
     rows = finished_rows(out)  # every finished model's row, this invocation's and earlier ones' (one stage at a time)
     (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     table = results_table(rows)

@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from conftest import BIN, run, tail
@@ -28,16 +29,18 @@ def test_run_on_bundled_sample(tmp_path):
     assert (tmp_path / "results" / "run" / "manifests" / "remix-split0-subset0.csv.gz").exists()
 
 
-def test_fixmatch_command(tmp_path):
+@pytest.mark.parametrize("method, name, logged", [("fixmatch", "FixMatch", "mask_rate"),
+                                                   ("meanteacher", "Mean teacher (S2MTS2)", "consistency_loss")])
+def test_comparison_command(tmp_path, method, name, logged):
     "A comparison method runs into a run folder on its own, on the same splits, and its row lands in the table."
     out = tmp_path / "run"
-    proc = run([str(BIN / "semisuper"), "fixmatch", "--out", str(out), "--quiet", "--set", "percents=[5]"],
+    proc = run([str(BIN / "semisuper"), method, "--out", str(out), "--quiet", "--set", "percents=[5]"],
                env={"SEMISUPER_DATA": ""})
     assert proc.returncode == 0, tail(proc)
-    assert "| FixMatch |" in proc.stdout and "mask_rate" in proc.stdout
+    assert f"| {name} |" in proc.stdout and logged in proc.stdout
     rows = json.loads((out / "results.json").read_text())
-    assert [(r["stage"], r["percent"]) for r in rows] == [("fixmatch", 5)] and rows[0]["n"] == 110
-    assert (out / "fixmatch" / "5pct-subset0" / "model.keras").exists()
+    assert [(r["stage"], r["percent"]) for r in rows] == [(method, 5)] and rows[0]["n"] == 110
+    assert (out / method / "5pct-subset0" / "model.keras").exists()
     assert (out / "manifests" / "remix-split0-subset0.csv").exists()
 
 
