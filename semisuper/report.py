@@ -39,7 +39,7 @@ def reference_table(rows: list[dict]) -> str:
     ours = summarize(rows)
     lines = ["| method | labels | reference | ours | ours − reference |", "|---|---|---|---|---|"]
     for stage, name in STAGE_NAMES.items():
-        for pct, ref in REFERENCE[stage].items():
+        for pct, ref in REFERENCE.get(stage, {}).items():  # the comparison methods have no reference number
             if (stage, pct) not in ours: lines.append(f"| {name} | {pct} % | {ref:.1f} | not run yet | |"); continue
             mean, std, n = ours[stage, pct]
             lines.append(f"| {name} | {pct} % | {ref:.1f} | {mean:.1f} ± {std:.1f} (n={n}) | {mean - ref:+.1f} |")
@@ -51,7 +51,8 @@ def _pyplot():
     return plt
 
 
-COLOURS = {"baseline": "tab:grey", "finetune": "tab:blue", "distill": "tab:orange"}
+COLOURS = {"baseline": "tab:grey", "finetune": "tab:blue", "distill": "tab:orange", "fixmatch": "tab:green",
+           "meanteacher": "tab:purple"}
 
 
 def plot_label_efficiency(runs: dict[str, list[dict]], path=None, metric: str = "accuracy"):
@@ -65,7 +66,7 @@ def plot_label_efficiency(runs: dict[str, list[dict]], path=None, metric: str = 
             if points:
                 p, mean, std, _ = map(np.array, zip(*points))
                 ax.errorbar(p, mean, yerr=std, marker="o", capsize=3, color=COLOURS[stage], label=label)
-            if metric == "accuracy":
+            if metric == "accuracy" and stage in REFERENCE:
                 ref = sorted(REFERENCE[stage].items())
                 ax.plot(*zip(*ref), linestyle="none", marker="s", markerfacecolor="none", color=COLOURS[stage],
                         label=f"{label}, reference")

@@ -42,6 +42,9 @@ def test_comparison_command(tmp_path, method, name, logged):
     assert [(r["stage"], r["percent"]) for r in rows] == [(method, 5)] and rows[0]["n"] == 110
     assert (out / method / "5pct-subset0" / "model.keras").exists()
     assert (out / "manifests" / "remix-split0-subset0.csv").exists()
+    proc = run([str(BIN / "semisuper"), "report", str(out), "--out", str(tmp_path / "results"), "--no-embeddings"])
+    assert proc.returncode == 0, tail(proc)
+    assert f"| {name} | {100 * rows[0]['accuracy']:.1f} ± 0.0 (n=1) |" in (tmp_path / "results" / "RESULTS.md").read_text()
 
 
 def test_prepare_on_bundled_sample(tmp_path):
