@@ -121,7 +121,8 @@ def _setting(text):
 
 
 PIPELINE_COMMANDS = {"run": None, "pretrain": ("pretrain",), "finetune": ("finetune",), "distill": ("distill",),
-                     "baseline": ("baseline",), "fixmatch": ("fixmatch",), "meanteacher": ("meanteacher",)}
+                     "baseline": ("baseline",), "fixmatch": ("fixmatch",), "meanteacher": ("meanteacher",),
+                     "reconstruct": ("reconstruct",)}
 
 
 def parser() -> argparse.ArgumentParser:

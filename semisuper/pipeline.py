@@ -24,6 +24,7 @@ from .distill import UNLABELLED, distill
 from .finetune import BALANCE, baseline_classifier, classifier, train_classifier
 from .fixmatch import train_fixmatch
 from .meanteacher import momentum_contrast_model, train_mean_teacher, train_momentum_contrast
+from .reconstruct import reconstruct_contrast_model, train_reconstruct_contrast
 from .models import load_model, no_decay_variables
 from .optim import LARS, simclr_learning_rate, warmup_cosine
 from .simclr import KNNProbe, simclr_model
@@ -33,11 +34,11 @@ from .training import (PRECISIONS, binary_report, distribution_scope, fit_safely
 # %% auto #0
 __all__ = ['STAGES', 'COMPARISONS', 'PRESETS', 'STAGE_NAMES', 'Config', 'preset', 'load_config', 'machine', 'pretrain',
            'finetune_and_distill', 'supervised_baseline', 'fixmatch_run', 'meanteacher_pretrain', 'meanteacher_run',
-           'results_table', 'run_pipeline', 'finished_rows']
+           'reconstruct_pretrain', 'reconstruct_run', 'results_table', 'run_pipeline', 'finished_rows']
 
 # %% ../nbs/09_pipeline.ipynb #359c305e
 STAGES = ("pretrain", "finetune", "distill", "baseline")  # SimCLRv2 and its baseline: what `semisuper run` runs
-COMPARISONS = ("fixmatch", "meanteacher")  # the methods SimCLRv2 is compared with, run on request into the same run folder
+COMPARISONS = ("fixmatch", "meanteacher", "reconstruct")  # the methods SimCLRv2 is compared with, run on request into the same run folder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +91,8 @@ class Config:
     mt_momentum: float = 0.99
     mt_consistency: float = 10.0
     mt_ratio: int = 2  # fine-tuning: unlabelled images per labelled one; epochs, steps, batch, lr: as Stage 2
+    recon_epochs: int = 40  # reconstruction + contrastive pretraining; batch, lr, temperature, fine-tuning: as SimCLRv2
+    recon_regularized: bool = False  # MONAI's recon + contrastive x recon instead of the sum
     precision: str = "float32"
     devices: str = "auto"
     tensorboard: bool = True
@@ -118,7 +121,7 @@ class Config:
         for name in ("pretrain_epochs", "pretrain_batch", "knn_every", "finetune_epochs", "finetune_steps",
                      "finetune_batch", "distill_epochs", "distill_batch", "baseline_full_epochs", "output_dim", "depth",
                      "fixmatch_epochs", "fixmatch_steps", "fixmatch_batch", "fixmatch_ratio", "mt_pretrain_epochs",
-                     "mt_positives", "mt_queue", "mt_ratio"):
+                     "mt_positives", "mt_queue", "mt_ratio", "recon_epochs"):
             check(isinstance(getattr(self, name), int) and getattr(self, name) >= 1, f"{name} must be a positive integer, got {getattr(self, name)!r}")
         for name in ("pretrain_batch", "finetune_batch", "distill_batch", "fixmatch_batch"):
             # TensorFlow 2.21's oneDNN kernels corrupt the heap when training on odd batches (3, 5, 7 crash; 4, 6, 8
@@ -137,7 +140,8 @@ PRESETS = {
     "smoke": dict(subset_seeds=(0,), size=32, stem="small", width=0.125, output_dim=32, temperature=0.5, pretrain_epochs=2,
                   pretrain_batch=32, knn_every=1, finetune_epochs=2, finetune_steps=3, finetune_batch=16,
                   distill_epochs=1, distill_batch=32, baseline_full_epochs=1, fixmatch_epochs=1, fixmatch_steps=3,
-                  fixmatch_batch=8, fixmatch_ratio=2, mt_pretrain_epochs=2, mt_queue=64, tensorboard=False),
+                  fixmatch_batch=8, fixmatch_ratio=2, mt_pretrain_epochs=2, mt_queue=64, recon_epochs=2,
+                  tensorboard=False),
     "cpu": dict(),
     "gpu": dict(size=224, depth=50, width=1.0, channels=3, stem="imagenet", temperature=0.1, pretrain_epochs=100,
                 pretrain_batch=256, weight_decay=1e-6, finetune_epochs=60, finetune_steps=20, finetune_batch=64,
@@ -349,9 +353,45 @@ def meanteacher_run(cfg: Config, xrays, split, pct, subset_seed: int, percent: i
     return _evaluate(teacher, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent,
                                                  "labelled": int(labelled.sum()), "stage": "meanteacher"})
 
+
+def reconstruct_pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="auto") -> Path:
+    "Reconstruction + contrastive pretraining (`reconstruct` chapter) on all training images, with Stage 1's batch and probe."
+    path = out / "reconstruct" / "pretrain" / "model.keras"
+    if path.exists(): return path
+    train = split == "train"
+    smallest = train & (pct > 0) & (pct <= min(cfg.percents))
+    set_seed(cfg.split_seed)
+    model = reconstruct_contrast_model(**cfg.model_args(), temperature=cfg.temperature, regularized=cfg.recon_regularized)
+    probe = KNNProbe(xrays.images[smallest], xrays.label[smallest], xrays.images[split == "val"], xrays.label[split == "val"],
+                     every=cfg.knn_every)
+    train_reconstruct_contrast(model, xrays.images[train], path.parent, cfg.recon_epochs, None, cfg.pretrain_batch,
+                               cfg.pretrain_lr, cfg.weight_decay, seed=cfg.split_seed, callbacks=[probe],
+                               tensorboard=cfg.tensorboard, verbose=verbose)
+    _save(model, path)
+    return path
+
+
+def reconstruct_run(cfg: Config, xrays, split, pct, subset_seed: int, percent: int, pretrained: Path, out: Path,
+                    verbose="auto") -> dict:
+    "Stage 2's fine-tuning, from the reconstruction-pretrained encoder instead of SimCLR's."
+    train, val, test = split == "train", split == "val", split == "test"
+    labelled = train & (pct > 0) & (pct <= percent)
+    run = out / "reconstruct" / _percent_name(percent, subset_seed)
+    if (done := _done(run)) is not None: return done
+    set_seed(subset_seed)
+    pre = load_model(pretrained, compile=False)  # a fresh copy: every fraction starts from the same weights
+    model = classifier(pre.encoder, pre.head, cfg.from_layer)
+    train_classifier(model, xrays.images[labelled], xrays.label[labelled], xrays.images[val], xrays.label[val], run,
+                     cfg.finetune_epochs, cfg.finetune_steps, cfg.finetune_batch, xray_views(cfg.size), cfg.finetune_lr,
+                     balance=cfg.balance, seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
+    _save(model, run / "model.keras")
+    return _evaluate(model, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent,
+                                               "labelled": int(labelled.sum()), "stage": "reconstruct"})
+
 # %% ../nbs/09_pipeline.ipynb #90769d25
 STAGE_NAMES = {"baseline": "FSL (supervised)", "finetune": "Stage 2 (fine-tune)", "distill": "Stage 3 (distill)",
-               "fixmatch": "FixMatch", "meanteacher": "Mean teacher (S2MTS2)"}
+               "fixmatch": "FixMatch", "meanteacher": "Mean teacher (S2MTS2)",
+               "reconstruct": "Reconstruction + contrastive"}
 
 
 def results_table(rows: list[dict], metric: str = "accuracy") -> str:
@@ -419,6 +459,12 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", stages=STAGES, ec
             for p in cfg.percents:
                 echo(f"Mean teacher (S2MTS2): {p} % labels, subset seed {s}")
                 meanteacher_run(cfg, xrays, split, pct, s, p, pretrained, out, verbose)
+        if "reconstruct" in stages:
+            if s == cfg.subset_seeds[0]: echo("Reconstruction + contrastive: pretraining on all training images")
+            pretrained = reconstruct_pretrain(cfg, xrays, split, first, out, verbose)
+            for p in cfg.percents:
+                echo(f"Reconstruction + contrastive: {p} % labels, subset seed {s}")
+                reconstruct_run(cfg, xrays, split, pct, s, p, pretrained, out, verbose)
     rows = finished_rows(out)  # every finished model's row, this invocation's and earlier ones' (one stage at a time)
     (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     table = results_table(rows)

@@ -52,7 +52,7 @@ def _pyplot():
 
 
 COLOURS = {"baseline": "tab:grey", "finetune": "tab:blue", "distill": "tab:orange", "fixmatch": "tab:green",
-           "meanteacher": "tab:purple"}
+           "meanteacher": "tab:purple", "reconstruct": "tab:brown"}
 
 
 def plot_label_efficiency(runs: dict[str, list[dict]], path=None, metric: str = "accuracy"):

@@ -30,7 +30,8 @@ def test_run_on_bundled_sample(tmp_path):
 
 
 @pytest.mark.parametrize("method, name, logged", [("fixmatch", "FixMatch", "mask_rate"),
-                                                   ("meanteacher", "Mean teacher (S2MTS2)", "consistency_loss")])
+                                                   ("meanteacher", "Mean teacher (S2MTS2)", "consistency_loss"),
+                                                   ("reconstruct", "Reconstruction + contrastive", "reconstruction_loss")])
 def test_comparison_command(tmp_path, method, name, logged):
     "A comparison method runs into a run folder on its own, on the same splits, and its row lands in the table."
     out = tmp_path / "run"
