@@ -122,7 +122,7 @@ def _setting(text):
 
 PIPELINE_COMMANDS = {"run": None, "pretrain": ("pretrain",), "finetune": ("finetune",), "distill": ("distill",),
                      "baseline": ("baseline",), "fixmatch": ("fixmatch",), "meanteacher": ("meanteacher",),
-                     "reconstruct": ("reconstruct",)}
+                     "reconstruct": ("reconstruct",), "active": ("active",)}
 
 
 def parser() -> argparse.ArgumentParser:

@@ -25,6 +25,7 @@ from .finetune import BALANCE, baseline_classifier, classifier, train_classifier
 from .fixmatch import train_fixmatch
 from .meanteacher import momentum_contrast_model, train_mean_teacher, train_momentum_contrast
 from .reconstruct import reconstruct_contrast_model, train_reconstruct_contrast
+from .active import STRATEGIES, Oracle, active_learning
 from .models import load_model, no_decay_variables
 from .optim import LARS, simclr_learning_rate, warmup_cosine
 from .simclr import KNNProbe, simclr_model
@@ -34,11 +35,11 @@ from .training import (PRECISIONS, binary_report, distribution_scope, fit_safely
 # %% auto #0
 __all__ = ['STAGES', 'COMPARISONS', 'PRESETS', 'STAGE_NAMES', 'Config', 'preset', 'load_config', 'machine', 'pretrain',
            'finetune_and_distill', 'supervised_baseline', 'fixmatch_run', 'meanteacher_pretrain', 'meanteacher_run',
-           'reconstruct_pretrain', 'reconstruct_run', 'results_table', 'run_pipeline', 'finished_rows']
+           'reconstruct_pretrain', 'reconstruct_run', 'active_run', 'results_table', 'run_pipeline', 'finished_rows']
 
 # %% ../nbs/09_pipeline.ipynb #359c305e
 STAGES = ("pretrain", "finetune", "distill", "baseline")  # SimCLRv2 and its baseline: what `semisuper run` runs
-COMPARISONS = ("fixmatch", "meanteacher", "reconstruct")  # the methods SimCLRv2 is compared with, run on request into the same run folder
+COMPARISONS = ("fixmatch", "meanteacher", "reconstruct", "active")  # the methods SimCLRv2 is compared with, run on request into the same run folder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +94,8 @@ class Config:
     mt_ratio: int = 2  # fine-tuning: unlabelled images per labelled one; epochs, steps, batch, lr: as Stage 2
     recon_epochs: int = 40  # reconstruction + contrastive pretraining; batch, lr, temperature, fine-tuning: as SimCLRv2
     recon_regularized: bool = False  # MONAI's recon + contrastive x recon instead of the sum
+    al_strategies: tuple = STRATEGIES  # active learning from the 1 % subset, Stage 1 encoder, Stage 2 fine-tuning
+    al_targets: tuple = (2, 5)  # the labelled share (%) after each selection round; the last is the budget
     precision: str = "float32"
     devices: str = "auto"
     tensorboard: bool = True
@@ -100,8 +103,12 @@ class Config:
     def __post_init__(self):
         def check(ok, message):
             if not ok: raise ValueError(f"bad config value: {message}")
-        for name in ("subset_seeds", "percents", "baseline_percents"):
+        for name in ("subset_seeds", "percents", "baseline_percents", "al_targets"):
             object.__setattr__(self, name, tuple(int(v) for v in getattr(self, name)))
+        object.__setattr__(self, "al_strategies", tuple(self.al_strategies))
+        check(all(s in STRATEGIES for s in self.al_strategies), f"al_strategies must be among {STRATEGIES}, got {self.al_strategies}")
+        check(list(self.al_targets) == sorted(set(self.al_targets)) and min(self.al_targets, default=0) > 1 and max(self.al_targets) <= 100,
+              f"al_targets must be increasing percentages above 1 (the start), got {self.al_targets}")
         check(self.protocol in PROTOCOLS, f"protocol must be one of {PROTOCOLS}, got {self.protocol!r}")
         check(all(p in (1, 2, 5, 10) for p in self.percents), f"percents must be among 1, 2, 5, 10, got {self.percents}")
         check(all(p in (1, 2, 5, 10, 100) for p in self.baseline_percents), f"baseline_percents must be among 1, 2, 5, 10, 100, got {self.baseline_percents}")
@@ -388,10 +395,32 @@ def reconstruct_run(cfg: Config, xrays, split, pct, subset_seed: int, percent: i
     return _evaluate(model, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent,
                                                "labelled": int(labelled.sum()), "stage": "reconstruct"})
 
+
+def active_run(cfg: Config, xrays, split, pct, subset_seed: int, strategy: str, simclr_path: Path, out: Path,
+               verbose="auto") -> dict:
+    "Active learning (`active` chapter) with `strategy`, from the 1 % subset to `al_targets`; the final model is scored."
+    train, val, test = split == "train", split == "val", split == "test"
+    budget = cfg.al_targets[-1]
+    run = out / f"active_{strategy}" / _percent_name(budget, subset_seed)
+    if (done := _done(run)) is not None: return done
+    start = np.flatnonzero(train & (pct > 0) & (pct <= 1))
+    oracle = Oracle(np.where(train, xrays.label, -1))  # only training labels can be revealed, and only when asked
+    model, chosen = active_learning(strategy, simclr_path, xrays.images, oracle, np.flatnonzero(train), start,
+                                    xrays.images[val], xrays.label[val], run, cfg.al_targets, cfg.from_layer,
+                                    cfg.finetune_epochs, cfg.finetune_steps, cfg.finetune_batch, cfg.finetune_lr,
+                                    cfg.balance, subset_seed, cfg.tensorboard, verbose)
+    (run / "labelled.json").write_text(json.dumps([str(p) for p in xrays.path[chosen]], indent=0) + "\n")
+    _save(model, run / "model.keras")
+    return _evaluate(model, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": budget,
+                                               "labelled": len(chosen), "revealed": len(oracle.revealed),
+                                               "stage": f"active_{strategy}"})
+
 # %% ../nbs/09_pipeline.ipynb #90769d25
 STAGE_NAMES = {"baseline": "FSL (supervised)", "finetune": "Stage 2 (fine-tune)", "distill": "Stage 3 (distill)",
                "fixmatch": "FixMatch", "meanteacher": "Mean teacher (S2MTS2)",
-               "reconstruct": "Reconstruction + contrastive"}
+               "reconstruct": "Reconstruction + contrastive", "active_random": "Active: random (control)",
+               "active_entropy": "Active: entropy", "active_margin": "Active: margin",
+               "active_augvar": "Active: augmentation variance", "active_kcenter": "Active: k-center"}
 
 
 def results_table(rows: list[dict], metric: str = "accuracy") -> str:
@@ -465,6 +494,11 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", stages=STAGES, ec
             for p in cfg.percents:
                 echo(f"Reconstruction + contrastive: {p} % labels, subset seed {s}")
                 reconstruct_run(cfg, xrays, split, pct, s, p, pretrained, out, verbose)
+        if "active" in stages:
+            if not simclr_path.exists(): raise FileNotFoundError(f"active learning needs the Stage 1 model {simclr_path}: run pretrain first")
+            for strategy in cfg.al_strategies:
+                echo(f"Active learning ({strategy}): 1 % -> {cfg.al_targets[-1]} % labels, subset seed {s}")
+                active_run(cfg, xrays, split, pct, s, strategy, simclr_path, out, verbose)
     rows = finished_rows(out)  # every finished model's row, this invocation's and earlier ones' (one stage at a time)
     (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     table = results_table(rows)

@@ -65,7 +65,7 @@ def plot_label_efficiency(runs: dict[str, list[dict]], path=None, metric: str = 
             points = sorted((p, *v) for (s, p), v in stats.items() if s == stage)
             if points:
                 p, mean, std, _ = map(np.array, zip(*points))
-                ax.errorbar(p, mean, yerr=std, marker="o", capsize=3, color=COLOURS[stage], label=label)
+                ax.errorbar(p, mean, yerr=std, marker="o", capsize=3, color=COLOURS.get(stage), label=label)
             if metric == "accuracy" and stage in REFERENCE:
                 ref = sorted(REFERENCE[stage].items())
                 ax.plot(*zip(*ref), linestyle="none", marker="s", markerfacecolor="none", color=COLOURS[stage],

@@ -48,6 +48,21 @@ def test_comparison_command(tmp_path, method, name, logged):
     assert f"| {name} | {100 * rows[0]['accuracy']:.1f} ± 0.0 (n=1) |" in (tmp_path / "results" / "RESULTS.md").read_text()
 
 
+def test_active_command(tmp_path):
+    "Active learning needs Stage 1; from the 1 % subset it labels up to the budget, revealing only what it selected."
+    out = tmp_path / "run"
+    assert run([str(BIN / "semisuper"), "pretrain", "--out", str(out), "--quiet"], env={"SEMISUPER_DATA": ""}).returncode == 0
+    proc = run([str(BIN / "semisuper"), "active", "--out", str(out), "--quiet", "--set", 'al_strategies=["random","kcenter"]'],
+               env={"SEMISUPER_DATA": ""})
+    assert proc.returncode == 0, tail(proc)
+    assert "| Active: random (control) |" in proc.stdout and "| Active: k-center |" in proc.stdout
+    rows = {r["stage"]: r for r in json.loads((out / "results.json").read_text())}
+    assert set(rows) == {"active_random", "active_kcenter"}
+    for stage, r in rows.items():
+        assert r["percent"] == 5 and r["labelled"] == r["revealed"] == round(0.05 * 315)
+        assert len(json.loads((out / stage / "5pct-subset0" / "labelled.json").read_text())) == r["labelled"]
+
+
 def test_prepare_on_bundled_sample(tmp_path):
     proc = run([str(BIN / "semisuper"), "prepare", "--out", str(tmp_path / "run")], env={"SEMISUPER_DATA": ""})
     assert proc.returncode == 0, tail(proc)
