@@ -166,6 +166,11 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--data", help="data root for the embedding map (default: the folder each run used)")
     rep.add_argument("--out", default="results", help="output folder (default: results)")
     rep.add_argument("--no-embeddings", action="store_true", help="skip the t-SNE map of Stage 1 features")
+    cmp = sub.add_parser("compare", help="COMPARISON.md: every method of run folders side by side",
+                         description="Tables of test accuracy and AUROC for every method (FSL, FixMatch, mean teacher, "
+                                     "reconstruction, SimCLRv2 Stages 2 and 3, active learning), who leads and by how much.")
+    cmp.add_argument("runs", nargs="+", help="run folders written by `semisuper run` and the comparison commands")
+    cmp.add_argument("--out", default="results", help="output folder (default: results)")
     srv = sub.add_parser("serve", help="the web app: upload an X-ray, get a prediction and its Grad-CAM evidence",
                          description="Serve the page and the JSON API (OpenAPI at /docs) for one classifier.")
     srv.add_argument("--model", help="a .keras classifier (default: the bundled student); a PATH.json beside it is its card")
@@ -200,6 +205,11 @@ def main(argv: list[str] | None = None) -> int:
             matplotlib.use("Agg")  # a command writes files; it never needs a screen
             from semisuper.report import write_report
             write_report(args.runs, args.out, args.data, embeddings=not args.no_embeddings)
+        elif args.command == "compare":
+            import matplotlib
+            matplotlib.use("Agg")
+            from semisuper.report import write_comparison
+            write_comparison(args.runs, args.out)
         elif args.command == "evaluate":
             print(json.dumps(evaluate_model(args.model, args.manifest, args.data, args.split), indent=2))
         else:

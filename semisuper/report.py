@@ -20,8 +20,9 @@ from .pipeline import STAGE_NAMES, finished_rows, machine, results_table
 from .training import read_log
 
 # %% auto #0
-__all__ = ['REFERENCE', 'COLOURS', 'KIND_COLOURS', 'summarize', 'reference_table', 'plot_label_efficiency',
-           'plot_training_curves', 'neighbour_accuracy', 'embedding_map', 'reproduce_command', 'write_report']
+__all__ = ['REFERENCE', 'COLOURS', 'KIND_COLOURS', 'COMPARED', 'COMMANDS', 'summarize', 'reference_table',
+           'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy', 'embedding_map', 'reproduce_command',
+           'write_report', 'comparison_table', 'leaders', 'write_comparison']
 
 # %% ../nbs/10_report.ipynb #0bd5c7e9
 REFERENCE = {"baseline": {100: 98.9}, "finetune": {1: 94.5, 2: 96.8, 5: 97.1}, "distill": {1: 96.3, 2: 97.6, 5: 98.1}}
@@ -233,3 +234,68 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
     (out / "RESULTS.md").write_text("\n".join(text))
     echo(f"wrote {out / 'RESULTS.md'}")
     return out / "RESULTS.md"
+
+# %% ../nbs/10_report.ipynb #a6206171
+COMPARED = ("baseline", "fixmatch", "meanteacher", "reconstruct", "finetune", "distill", "active_random",
+            "active_entropy", "active_margin", "active_augvar", "active_kcenter")
+COMMANDS = {"baseline": "baseline", "finetune": "run", "distill": "run", "fixmatch": "fixmatch",
+            "meanteacher": "meanteacher", "reconstruct": "reconstruct"}
+
+
+def comparison_table(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5)) -> str:
+    "Markdown: every compared method (rows) x label fraction (columns), mean ± std (n) of `metric` in %."
+    stats = summarize(rows, metric)
+    lines = ["| method | " + " | ".join(f"{p} %" for p in percents) + " |", "|---" * (len(percents) + 1) + "|"]
+    for stage in COMPARED:
+        cells = [f"{stats[stage, p][0]:.1f} ± {stats[stage, p][1]:.1f} (n={stats[stage, p][2]})" if (stage, p) in stats
+                 else "–" for p in percents]
+        if any(c != "–" for c in cells): lines.append(f"| {STAGE_NAMES[stage]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5)) -> list[str]:
+    "For each label fraction: the leading method, its lead over the runner-up, and whether it exceeds the spread."
+    stats = summarize(rows, metric)
+    out = []
+    for p in percents:
+        ranked = sorted(((v, s) for (s, q), v in stats.items() if q == p and s in COMPARED), key=lambda t: -t[0][0])
+        if len(ranked) < 2: continue
+        ((m1, s1, n1), a), ((m2, s2, n2), b) = ranked[:2]
+        spread = float(np.hypot(s1, s2))
+        verdict = ("beyond the seed-to-seed spread" if m1 - m2 > spread and min(n1, n2) >= 2 else
+                   "within the seed-to-seed spread" if min(n1, n2) >= 2 else "with too few seeds to judge")
+        out.append(f"- {p} %: **{STAGE_NAMES[a]}** {m1:.1f} leads {STAGE_NAMES[b]} {m2:.1f} by {m1 - m2:.1f} points, "
+                   f"{verdict} ({spread:.1f}; n = {n1} and {n2}).")
+    return out
+
+
+def write_comparison(run_dirs, out="results", echo=print) -> Path:
+    "COMPARISON.md and comparison.png in `out`: every method of each run folder, accuracy and AUROC, leaders."
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    runs = {}
+    for run_dir in map(Path, run_dirs):
+        if not (run_dir / "config.json").exists(): raise FileNotFoundError(f"{run_dir} is not a run folder (no config.json)")
+        rows = [r for r in finished_rows(run_dir) if r["stage"] in COMPARED]
+        runs[run_dir.name] = (run_dir, json.loads((run_dir / "config.json").read_text()), rows)
+    plt = _pyplot()
+    plt.close(plot_label_efficiency({name: rows for name, (_, _, rows) in runs.items()}, out / "comparison.png"))
+    text = ["# Comparison", "", f"Written by `semisuper compare {' '.join(str(r) for r in run_dirs)} --out {out}` from the run "
+            "folders' finished steps: every method on the same splits, label sets and test images, mean ± std over "
+            "label-subset seeds (n = seeds finished). Active learning starts from the 1 % subset and ends at 5 %.", "",
+            "![every method](comparison.png)", ""]
+    for name, (run_dir, config, rows) in runs.items():
+        echo(f"{name}: {len(rows)} finished steps")
+        base = reproduce_command(config, run_dir).split(" semisuper run ", 1)
+        used = sorted({r["stage"] for r in rows}, key=COMPARED.index)
+        commands = sorted({f"{base[0]} semisuper {COMMANDS.get(s, 'active')} {base[1]}" for s in used})
+        text += [f"## {name}: {config['protocol']} protocol, {config['preset']} preset, {config['backend']} backend", "",
+                 "Commands (finished steps are skipped, an interrupted one resumes; `active` needs the run's Stage 1):", "",
+                 "```", *commands, "```", "", "### Test accuracy (%)", "", comparison_table(rows), "",
+                 "Who leads:", "", *(leaders(rows) or ["- not enough methods finished yet"]), "",
+                 "### AUROC (%)", "", comparison_table(rows, "auroc"), "", "Who leads:", "",
+                 *(leaders(rows, "auroc") or ["- not enough methods finished yet"]), ""]
+    path = out / "COMPARISON.md"
+    path.write_text("\n".join(text))
+    echo(f"wrote {path}")
+    return path

@@ -46,6 +46,10 @@ def test_comparison_command(tmp_path, method, name, logged):
     proc = run([str(BIN / "semisuper"), "report", str(out), "--out", str(tmp_path / "results"), "--no-embeddings"])
     assert proc.returncode == 0, tail(proc)
     assert f"| {name} | {100 * rows[0]['accuracy']:.1f} ± 0.0 (n=1) |" in (tmp_path / "results" / "RESULTS.md").read_text()
+    proc = run([str(BIN / "semisuper"), "compare", str(out), "--out", str(tmp_path / "results")])
+    assert proc.returncode == 0, tail(proc)
+    comparison = (tmp_path / "results" / "COMPARISON.md").read_text()
+    assert f"| {name} | – | – | {100 * rows[0]['accuracy']:.1f} ± 0.0 (n=1) |" in comparison and f"semisuper {method} " in comparison
 
 
 def test_active_command(tmp_path):
