@@ -235,7 +235,7 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
     echo(f"wrote {out / 'RESULTS.md'}")
     return out / "RESULTS.md"
 
-# %% ../nbs/10_report.ipynb #a6206171
+# %% ../nbs/10_report.ipynb #89fb617c
 COMPARED = ("baseline", "fixmatch", "meanteacher", "reconstruct", "finetune", "distill", "active_random",
             "active_entropy", "active_margin", "active_augvar", "active_kcenter")
 COMMANDS = {"baseline": "baseline", "finetune": "run", "distill": "run", "fixmatch": "fixmatch",
