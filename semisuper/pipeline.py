@@ -222,6 +222,13 @@ def _save(model, path: Path):
     os.replace(part, path)
 
 
+def _probe(cfg: Config, xrays, split, pct) -> KNNProbe:
+    "The pretraining probe: a kNN vote on validation images using only the labels of the smallest label fraction."
+    smallest = (split == "train") & (pct > 0) & (pct <= min(cfg.percents))  # the labels a 1 % user has, no more
+    return KNNProbe(xrays.images[smallest], xrays.label[smallest], xrays.images[split == "val"], xrays.label[split == "val"],
+                    every=cfg.knn_every)
+
+
 def _done(out: Path):
     path = out / "results.json"
     return json.loads(path.read_text()) if path.exists() and (out / "model.keras").exists() else None
@@ -234,7 +241,6 @@ def pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="auto"):
     if path.exists(): return path
     train = split == "train"
     steps = max(1, int(train.sum()) // cfg.pretrain_batch)
-    smallest = train & (pct > 0) & (pct <= min(cfg.percents))  # the probe sees the labels a 1 % user has, no more
     with distribution_scope(cfg.devices):
         model = simclr_model(**cfg.model_args(), temperature=cfg.temperature)
         lr = cfg.pretrain_lr or simclr_learning_rate(cfg.pretrain_batch, "sqrt")
@@ -242,8 +248,7 @@ def pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="auto"):
         optimizer = LARS(warmup_cosine(lr, total, min(total - 1, max(1, total // 10))), weight_decay=cfg.weight_decay)
         model.compile(optimizer=optimizer.exclude(no_decay_variables(model)))
     data = contrastive_dataset(xrays.images[train], xray_views(cfg.size), batch_size=cfg.pretrain_batch, seed=cfg.split_seed)
-    probe = KNNProbe(xrays.images[smallest], xrays.label[smallest], xrays.images[split == "val"], xrays.label[split == "val"],
-                     every=cfg.knn_every)
+    probe = _probe(cfg, xrays, split, pct)
     fit_safely(model, data, stage, cfg.pretrain_epochs, steps, callbacks=[probe], tensorboard=cfg.tensorboard, verbose=verbose)
     _save(model, path)
     return path
@@ -328,12 +333,10 @@ def meanteacher_pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="aut
     path = out / "meanteacher" / "pretrain" / "model.keras"
     if path.exists(): return path
     train = split == "train"
-    smallest = train & (pct > 0) & (pct <= min(cfg.percents))
     set_seed(cfg.split_seed)
     model = momentum_contrast_model(**cfg.model_args(), temperature=cfg.temperature, queue_size=cfg.mt_queue,
                                     momentum=cfg.mt_momentum)
-    probe = KNNProbe(xrays.images[smallest], xrays.label[smallest], xrays.images[split == "val"], xrays.label[split == "val"],
-                     every=cfg.knn_every)
+    probe = _probe(cfg, xrays, split, pct)
     train_momentum_contrast(model, xrays.images[train], path.parent, cfg.mt_pretrain_epochs, None, cfg.pretrain_batch,
                             cfg.mt_positives, cfg.pretrain_lr, cfg.weight_decay, xray_views(cfg.size), cfg.split_seed,
                             [probe], cfg.tensorboard, verbose)
@@ -366,11 +369,9 @@ def reconstruct_pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="aut
     path = out / "reconstruct" / "pretrain" / "model.keras"
     if path.exists(): return path
     train = split == "train"
-    smallest = train & (pct > 0) & (pct <= min(cfg.percents))
     set_seed(cfg.split_seed)
     model = reconstruct_contrast_model(**cfg.model_args(), temperature=cfg.temperature, regularized=cfg.recon_regularized)
-    probe = KNNProbe(xrays.images[smallest], xrays.label[smallest], xrays.images[split == "val"], xrays.label[split == "val"],
-                     every=cfg.knn_every)
+    probe = _probe(cfg, xrays, split, pct)
     train_reconstruct_contrast(model, xrays.images[train], path.parent, cfg.recon_epochs, None, cfg.pretrain_batch,
                                cfg.pretrain_lr, cfg.weight_decay, seed=cfg.split_seed, callbacks=[probe],
                                tensorboard=cfg.tensorboard, verbose=verbose)

@@ -22,7 +22,7 @@ from .training import read_log
 # %% auto #0
 __all__ = ['REFERENCE', 'COLOURS', 'KIND_COLOURS', 'COMPARED', 'COMMANDS', 'summarize', 'reference_table',
            'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy', 'embedding_map', 'reproduce_command',
-           'write_report', 'comparison_table', 'leaders', 'write_comparison']
+           'read_runs', 'write_report', 'comparison_table', 'leaders', 'write_comparison']
 
 # %% ../nbs/10_report.ipynb #0bd5c7e9
 REFERENCE = {"baseline": {100: 98.9}, "finetune": {1: 94.5, 2: 96.8, 5: 97.1}, "distill": {1: 96.3, 2: 97.6, 5: 98.1}}
@@ -190,14 +190,20 @@ def _copy_run(run_dir: Path, dest: Path) -> None:
             shutil.copyfileobj(f, g)  # mtime=0: the same manifest always gives the same bytes
 
 
-def write_report(run_dirs, out="results", data=None, embeddings: bool = True, echo=print) -> Path:
-    "RESULTS.md, figures and a copy of each run's settings, logs, results and manifests, in `out`."
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+def read_runs(run_dirs) -> dict:
+    "name -> (folder, its config, its finished result rows) for each run folder; a folder without config.json is refused."
     runs = {}
     for run_dir in map(Path, run_dirs):
         if not (run_dir / "config.json").exists(): raise FileNotFoundError(f"{run_dir} is not a run folder (no config.json)")
         runs[run_dir.name] = (run_dir, json.loads((run_dir / "config.json").read_text()), finished_rows(run_dir))
+    return runs
+
+
+def write_report(run_dirs, out="results", data=None, embeddings: bool = True, echo=print) -> Path:
+    "RESULTS.md, figures and a copy of each run's settings, logs, results and manifests, in `out`."
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    runs = read_runs(run_dirs)
     plt = _pyplot()
     plt.close(plot_label_efficiency({name: rows for name, (_, _, rows) in runs.items()}, out / "label_efficiency.png"))
     text = ["# Results", "",
@@ -273,11 +279,7 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
     "COMPARISON.md and comparison.png in `out`: every method of each run folder, accuracy and AUROC, leaders."
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    runs = {}
-    for run_dir in map(Path, run_dirs):
-        if not (run_dir / "config.json").exists(): raise FileNotFoundError(f"{run_dir} is not a run folder (no config.json)")
-        rows = [r for r in finished_rows(run_dir) if r["stage"] in COMPARED]
-        runs[run_dir.name] = (run_dir, json.loads((run_dir / "config.json").read_text()), rows)
+    runs = {name: (d, config, [r for r in rows if r["stage"] in COMPARED]) for name, (d, config, rows) in read_runs(run_dirs).items()}
     plt = _pyplot()
     plt.close(plot_label_efficiency({name: rows for name, (_, _, rows) in runs.items()}, out / "comparison.png"))
     text = ["# Comparison", "", f"Written by `semisuper compare {' '.join(str(r) for r in run_dirs)} --out {out}` from the run "
