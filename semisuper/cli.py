@@ -162,14 +162,16 @@ def parser() -> argparse.ArgumentParser:
                          description="Collect the finished steps of run folders into a folder to publish: the results "
                                      "tables beside the reference's, the reproducing commands, settings, logs, gzipped "
                                      "split manifests and figures.")
-    rep.add_argument("runs", nargs="+", help="run folders written by `semisuper run`")
+    rep.add_argument("runs", nargs="+", help="run folders written by `semisuper run` and the comparison commands (their "
+                                             "finished steps are added to OUT/NAME), or records already in OUT")
     rep.add_argument("--data", help="data root for the embedding map (default: the folder each run used)")
     rep.add_argument("--out", default="results", help="output folder (default: results)")
     rep.add_argument("--no-embeddings", action="store_true", help="skip the t-SNE map of Stage 1 features")
     cmp = sub.add_parser("compare", help="COMPARISON.md: every method of run folders side by side",
                          description="Tables of test accuracy and AUROC for every method (FSL, FixMatch, mean teacher, "
                                      "reconstruction, SimCLRv2 Stages 2 and 3, active learning), who leads and by how much.")
-    cmp.add_argument("runs", nargs="+", help="run folders written by `semisuper run` and the comparison commands")
+    cmp.add_argument("runs", nargs="+", help="run folders written by `semisuper run` and the comparison commands, or "
+                                             "records published by `semisuper report` (e.g. results/cpu-remix)")
     cmp.add_argument("--out", default="results", help="output folder (default: results)")
     srv = sub.add_parser("serve", help="the web app: upload an X-ray, get a prediction and its Grad-CAM evidence",
                          description="Serve the page and the JSON API (OpenAPI at /docs) for one classifier.")

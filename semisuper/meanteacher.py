@@ -78,7 +78,8 @@ class MomentumContrast(keras.Model):
         b, positives = x[0].shape[0], len(x) - 1
         q = ops.normalize(ops.cast(y_pred[:b], "float32"), axis=-1)
         keys = [ops.normalize(ops.cast(k, "float32"), axis=-1) for k in ops.split(y_pred[b:], positives, axis=0)]
-        negatives = ops.matmul(q, ops.transpose(ops.cast(self.queue, "float32"))) / self.temperature  # (B, K)
+        # a copy of the queue: it is updated in place below, and torch autograd keeps what the loss read
+        negatives = ops.matmul(q, ops.transpose(ops.copy(ops.cast(self.queue, "float32")))) / self.temperature  # (B, K)
         loss, hits = 0.0, 0.0
         for k in keys:  # JCL: the mean over positives of each positive's InfoNCE against the queue
             positive = ops.sum(q * k, axis=-1, keepdims=True) / self.temperature

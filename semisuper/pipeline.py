@@ -210,7 +210,7 @@ def _percent_name(pct: int, seed: int) -> str: return f"{pct}pct-subset{seed}"
 def _evaluate(model, xrays, rows, out: Path, row: dict) -> dict:
     "Evaluate on the test rows once, write `results.json` beside the model, return the result row."
     report = binary_report(xrays.label[rows], predict_positive(model, xrays.images[rows]))
-    result = {**row, **report}
+    result = {**row, **report, "backend": keras.backend.backend(), "machine": machine()}  # steps of one record may come from several machines
     (out / "results.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
@@ -232,6 +232,19 @@ def _probe(cfg: Config, xrays, split, pct) -> KNNProbe:
 def _done(out: Path):
     path = out / "results.json"
     return json.loads(path.read_text()) if path.exists() and (out / "model.keras").exists() else None
+
+
+def _labelled_step(cfg: Config, xrays, split, pct, subset_seed: int, percent: int, out: Path, stage: str, train) -> dict:
+    """One step of `stage` on the labels of one fraction and subset seed, in `out/stage/<fraction>`: skipped when
+    finished, else `train(labelled, folder)` returns the trained model, which is saved and scored once on test."""
+    labelled = (split == "train") & (pct > 0) & (pct <= percent)
+    run = out / stage / _percent_name(percent, subset_seed)
+    if (done := _done(run)) is not None: return done
+    set_seed(subset_seed)
+    model = train(labelled, run)
+    _save(model, run / "model.keras")
+    return _evaluate(model, xrays, split == "test", run, {"protocol": cfg.protocol, "subset_seed": subset_seed,
+                                                         "percent": percent, "labelled": int(labelled.sum()), "stage": stage})
 
 
 def pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="auto"):
@@ -295,38 +308,30 @@ def finetune_and_distill(cfg: Config, xrays, split, pct, subset_seed: int, perce
 
 def supervised_baseline(cfg: Config, xrays, split, pct, subset_seed: int, percent: int, out: Path, verbose="auto") -> dict:
     "The fully supervised baseline on the same labels (`percent=100`: every training label)."
-    train, val, test = split == "train", split == "val", split == "test"
-    labelled = train & (pct > 0) & (pct <= percent)
-    run = out / "baseline" / _percent_name(percent, subset_seed)
-    if (done := _done(run)) is not None: return done
-    set_seed(subset_seed)
-    model = baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
+    val = split == "val"
     # the same budget as Stage 2 on the small fractions; full passes over the data at 100 %
     epochs, steps = ((cfg.baseline_full_epochs, None) if percent == 100 else (cfg.finetune_epochs, cfg.finetune_steps))
-    train_classifier(model, xrays.images[labelled], xrays.label[labelled], xrays.images[val], xrays.label[val], run,
-                     epochs, steps, cfg.finetune_batch, xray_views(cfg.size), cfg.baseline_lr, balance=cfg.balance,
-                     seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
-    _save(model, run / "model.keras")
-    return _evaluate(model, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent,
-                                               "labelled": int(labelled.sum()), "stage": "baseline"})
 
+    def train(labelled, run):
+        model = baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
+        train_classifier(model, xrays.images[labelled], xrays.label[labelled], xrays.images[val], xrays.label[val], run,
+                         epochs, steps, cfg.finetune_batch, xray_views(cfg.size), cfg.baseline_lr, balance=cfg.balance,
+                         seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
+        return model
+    return _labelled_step(cfg, xrays, split, pct, subset_seed, percent, out, "baseline", train)
 
 def fixmatch_run(cfg: Config, xrays, split, pct, subset_seed: int, percent: int, out: Path, verbose="auto") -> dict:
     "FixMatch from scratch on the same labels, every training image as the unlabelled pool (`fixmatch` chapter)."
-    train, val, test = split == "train", split == "val", split == "test"
-    labelled = train & (pct > 0) & (pct <= percent)
-    run = out / "fixmatch" / _percent_name(percent, subset_seed)
-    if (done := _done(run)) is not None: return done
-    set_seed(subset_seed)
-    model = baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
-    train_fixmatch(model, xrays.images[labelled], xrays.label[labelled], xrays.images[train], xrays.images[val],
-                   xrays.label[val], run, cfg.fixmatch_epochs, cfg.fixmatch_steps, cfg.fixmatch_batch, cfg.fixmatch_ratio,
-                   cfg.fixmatch_threshold, cfg.fixmatch_weight, cfg.fixmatch_lr, ema_momentum=cfg.fixmatch_ema,
-                   balance=cfg.balance, seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
-    _save(model, run / "model.keras")
-    return _evaluate(model, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent,
-                                               "labelled": int(labelled.sum()), "stage": "fixmatch"})
+    train_images, val = xrays.images[split == "train"], split == "val"
 
+    def train(labelled, run):
+        model = baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
+        train_fixmatch(model, xrays.images[labelled], xrays.label[labelled], train_images, xrays.images[val],
+                       xrays.label[val], run, cfg.fixmatch_epochs, cfg.fixmatch_steps, cfg.fixmatch_batch, cfg.fixmatch_ratio,
+                       cfg.fixmatch_threshold, cfg.fixmatch_weight, cfg.fixmatch_lr, ema_momentum=cfg.fixmatch_ema,
+                       balance=cfg.balance, seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
+        return model
+    return _labelled_step(cfg, xrays, split, pct, subset_seed, percent, out, "fixmatch", train)
 
 def meanteacher_pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="auto") -> Path:
     "S2MTS2 pretraining (`meanteacher` chapter) on all training images, once per run, with Stage 1's batch and probe."
@@ -347,22 +352,17 @@ def meanteacher_pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="aut
 def meanteacher_run(cfg: Config, xrays, split, pct, subset_seed: int, percent: int, pretrained: Path, out: Path,
                     verbose="auto") -> dict:
     "Mean-teacher fine-tuning from the S2MTS2 encoder on the same labels; the teacher is saved and scored."
-    train, val, test = split == "train", split == "val", split == "test"
-    labelled = train & (pct > 0) & (pct <= percent)
-    run = out / "meanteacher" / _percent_name(percent, subset_seed)
-    if (done := _done(run)) is not None: return done
-    set_seed(subset_seed)
-    moco = load_model(pretrained, compile=False)  # a fresh copy: every fraction starts from the same weights
-    student = classifier(moco.encoder, moco.head, cfg.from_layer)
-    teacher = train_mean_teacher(student, xrays.images[labelled], xrays.label[labelled], xrays.images[train],
-                                 xrays.images[val], xrays.label[val], run, cfg.finetune_epochs, cfg.finetune_steps,
-                                 cfg.finetune_batch, cfg.mt_ratio, cfg.mt_momentum, cfg.mt_consistency,
-                                 learning_rate=cfg.finetune_lr, augment=xray_views(cfg.size), balance=cfg.balance,
-                                 seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
-    _save(teacher, run / "model.keras")
-    return _evaluate(teacher, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent,
-                                                 "labelled": int(labelled.sum()), "stage": "meanteacher"})
+    train_images, val = xrays.images[split == "train"], split == "val"
 
+    def train(labelled, run):
+        moco = load_model(pretrained, compile=False)  # a fresh copy: every fraction starts from the same weights
+        student = classifier(moco.encoder, moco.head, cfg.from_layer)
+        return train_mean_teacher(student, xrays.images[labelled], xrays.label[labelled], train_images,
+                                  xrays.images[val], xrays.label[val], run, cfg.finetune_epochs, cfg.finetune_steps,
+                                  cfg.finetune_batch, cfg.mt_ratio, cfg.mt_momentum, cfg.mt_consistency,
+                                  learning_rate=cfg.finetune_lr, augment=xray_views(cfg.size), balance=cfg.balance,
+                                  seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
+    return _labelled_step(cfg, xrays, split, pct, subset_seed, percent, out, "meanteacher", train)
 
 def reconstruct_pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="auto") -> Path:
     "Reconstruction + contrastive pretraining (`reconstruct` chapter) on all training images, with Stage 1's batch and probe."
@@ -382,20 +382,16 @@ def reconstruct_pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="aut
 def reconstruct_run(cfg: Config, xrays, split, pct, subset_seed: int, percent: int, pretrained: Path, out: Path,
                     verbose="auto") -> dict:
     "Stage 2's fine-tuning, from the reconstruction-pretrained encoder instead of SimCLR's."
-    train, val, test = split == "train", split == "val", split == "test"
-    labelled = train & (pct > 0) & (pct <= percent)
-    run = out / "reconstruct" / _percent_name(percent, subset_seed)
-    if (done := _done(run)) is not None: return done
-    set_seed(subset_seed)
-    pre = load_model(pretrained, compile=False)  # a fresh copy: every fraction starts from the same weights
-    model = classifier(pre.encoder, pre.head, cfg.from_layer)
-    train_classifier(model, xrays.images[labelled], xrays.label[labelled], xrays.images[val], xrays.label[val], run,
-                     cfg.finetune_epochs, cfg.finetune_steps, cfg.finetune_batch, xray_views(cfg.size), cfg.finetune_lr,
-                     balance=cfg.balance, seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
-    _save(model, run / "model.keras")
-    return _evaluate(model, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent,
-                                               "labelled": int(labelled.sum()), "stage": "reconstruct"})
+    val = split == "val"
 
+    def train(labelled, run):
+        pre = load_model(pretrained, compile=False)  # a fresh copy: every fraction starts from the same weights
+        model = classifier(pre.encoder, pre.head, cfg.from_layer)
+        train_classifier(model, xrays.images[labelled], xrays.label[labelled], xrays.images[val], xrays.label[val], run,
+                         cfg.finetune_epochs, cfg.finetune_steps, cfg.finetune_batch, xray_views(cfg.size), cfg.finetune_lr,
+                         balance=cfg.balance, seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
+        return model
+    return _labelled_step(cfg, xrays, split, pct, subset_seed, percent, out, "reconstruct", train)
 
 def active_run(cfg: Config, xrays, split, pct, subset_seed: int, strategy: str, simclr_path: Path, out: Path,
                verbose="auto") -> dict:

@@ -90,6 +90,7 @@ def reconstruct_contrast_model(depth: int = 18, width: float = 0.5, sk_ratio: fl
     "A built `ReconstructContrast` on the project's ResNet and projection head, with `light_decoder`."
     encoder = ResNet(depth, width, sk_ratio, image_size, channels, stem, sync_bn, name="encoder")
     head = ProjectionHead(head_units or encoder.feature_dim, output_dim, head_depth, sync_bn, name="projection_head")
+    head.build((None, encoder.feature_dim))  # weights exist before the first call: a model saved untrained loads whole
     decoder = light_decoder(encoder.get_layer("pool").input.shape[1:], image_size, channels)
     model = ReconstructContrast(encoder, head, decoder, temperature, regularized, name="reconstruct_contrast")
     model.build((None, image_size, image_size, channels))

@@ -11,18 +11,19 @@ import gzip
 import json
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from .data import load_xrays, make_split
-from .pipeline import STAGE_NAMES, finished_rows, machine, results_table
+from .pipeline import STAGE_NAMES, finished_rows, results_table
 from .training import read_log
 
 # %% auto #0
-__all__ = ['REFERENCE', 'COLOURS', 'KIND_COLOURS', 'COMPARED', 'COMMANDS', 'summarize', 'reference_table',
+__all__ = ['REFERENCE', 'COLOURS', 'KIND_COLOURS', 'NOT_SHAPING', 'COMPARED', 'COMMANDS', 'summarize', 'reference_table',
            'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy', 'embedding_map', 'reproduce_command',
-           'read_runs', 'write_report', 'comparison_table', 'leaders', 'write_comparison']
+           'merge_rows', 'publish_run', 'read_runs', 'write_report', 'comparison_table', 'leaders', 'write_comparison']
 
 # %% ../nbs/10_report.ipynb #0bd5c7e9
 REFERENCE = {"baseline": {100: 98.9}, "finetune": {1: 94.5, 2: 96.8, 5: 97.1}, "distill": {1: 96.3, 2: 97.6, 5: 98.1}}
@@ -171,16 +172,53 @@ def _per_seed_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _copy_run(run_dir: Path, dest: Path) -> None:
-    "Config, results, logs and gzipped manifests of a run (no models: they are rebuilt by the command)."
+# settings that only choose which steps run, or how to watch them: runs that differ in these may share a record
+NOT_SHAPING = {"subset_seeds", "percents", "baseline_percents", "al_strategies", "knn_every", "devices", "tensorboard"}
+
+
+def _step(r: dict) -> tuple: return r["stage"], r["percent"], r["subset_seed"]
+
+
+def _made_on(rows: list[dict]) -> str:
+    "Each machine and backend that made steps of a record, with how many (older steps did not record theirs)."
+    counts = Counter(f"{r['machine']}, {r['backend']} backend" if r.get("machine") else "not recorded" for r in rows)
+    return "; ".join(f"{m} ({n} steps)" for m, n in sorted(counts.items())) or "no finished steps"
+
+
+def merge_rows(*groups) -> list[dict]:
+    "One row per step (stage, label fraction, subset seed), in `finished_rows`' order; a later group's row wins."
+    merged = {_step(r): r for rows in groups for r in rows}
+    return [merged[k] for k in sorted(merged)]
+
+
+def _published(folder: Path) -> list[dict]:
+    path = folder / "results.json"
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def publish_run(run_dir, dest) -> list[dict]:
+    """Add a run folder's finished steps to its published record `dest`: config, results, logs and gzipped manifests
+    (no models: the command rebuilds them). Steps published before (another session, another machine) are kept
+    unless this run redid them; a run with other splits or other result-shaping settings is refused."""
+    run_dir, dest = Path(run_dir), Path(dest)
+    config = json.loads((run_dir / "config.json").read_text())
+    if (dest / "config.json").exists():
+        before = json.loads((dest / "config.json").read_text())
+        from semisuper.pipeline import Config
+        changed = [k for k in sorted(set(Config.__dataclass_fields__) - NOT_SHAPING)
+                   if k in before and k in config and before[k] != config[k]]
+        if changed: raise ValueError(f"{dest} publishes a run with other settings ({changed}); publish {run_dir} elsewhere")
+    for manifest in sorted((run_dir / "manifests").glob("*.csv")):
+        target = dest / "manifests" / f"{manifest.name}.gz"
+        if target.exists() and gzip.decompress(target.read_bytes()) != manifest.read_bytes():
+            raise ValueError(f"{run_dir} used other splits or label subsets than {dest} ({manifest.name}); publish it elsewhere")
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy(run_dir / "config.json", dest / "config.json")
-    rows = finished_rows(run_dir)
+    (dest / "config.json").write_text(json.dumps({**config, "out": str(run_dir)}, indent=2) + "\n")
+    made_here = {k: config[k] for k in ("backend", "machine") if config.get(k)}  # for steps that predate per-step records
+    rows = merge_rows(_published(dest), [{**made_here, **r} for r in finished_rows(run_dir)])
     (dest / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
-    done = {run_dir / "pretrain"} | {run_dir / r["stage"] / f"{r['percent']}pct-subset{r['subset_seed']}" for r in rows}
-    shutil.rmtree(dest / "logs", ignore_errors=True)  # a report replaces the previous one's logs
-    for log in (run_dir / "pretrain" / "log.csv", *run_dir.glob("*/*/log.csv")):
-        if log.parent not in done or not log.exists(): continue  # a step still training: its log is not a result yet
+    for log in run_dir.glob("**/log.csv"):  # a step still training has no model yet: its log is not a result
+        if not any((log.parent / name).exists() for name in ("model.keras", "simclr.keras")): continue
         target = dest / "logs" / log.parent.relative_to(run_dir) / "log.csv"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(log, target)
@@ -188,39 +226,46 @@ def _copy_run(run_dir: Path, dest: Path) -> None:
         (dest / "manifests").mkdir(exist_ok=True)
         with open(manifest, "rb") as f, gzip.GzipFile(dest / "manifests" / f"{manifest.name}.gz", "wb", mtime=0) as g:
             shutil.copyfileobj(f, g)  # mtime=0: the same manifest always gives the same bytes
+    return rows
 
 
 def read_runs(run_dirs) -> dict:
-    "name -> (folder, its config, its finished result rows) for each run folder; a folder without config.json is refused."
+    """name -> (folder, its config, its result rows) for run folders or published records: the finished steps of
+    the folder merged with the rows it has published. A folder without `config.json` is refused."""
     runs = {}
     for run_dir in map(Path, run_dirs):
         if not (run_dir / "config.json").exists(): raise FileNotFoundError(f"{run_dir} is not a run folder (no config.json)")
-        runs[run_dir.name] = (run_dir, json.loads((run_dir / "config.json").read_text()), finished_rows(run_dir))
+        runs[run_dir.name] = (run_dir, json.loads((run_dir / "config.json").read_text()),
+                              merge_rows(_published(run_dir), finished_rows(run_dir)))
     return runs
 
 
 def write_report(run_dirs, out="results", data=None, embeddings: bool = True, echo=print) -> Path:
-    "RESULTS.md, figures and a copy of each run's settings, logs, results and manifests, in `out`."
+    """RESULTS.md and figures in `out`, after publishing each run folder's finished steps into `out/<run name>`.
+    A folder already in `out` (a published record) is reported as it is."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    runs = read_runs(run_dirs)
+    sources = {Path(r).name: Path(r) for r in run_dirs}
+    for name, run_dir in sources.items():
+        if run_dir.resolve() != (out / name).resolve(): publish_run(run_dir, out / name)
+    runs = read_runs([out / name for name in sources])
     plt = _pyplot()
     plt.close(plot_label_efficiency({name: rows for name, (_, _, rows) in runs.items()}, out / "label_efficiency.png"))
     text = ["# Results", "",
-            f"Written by `semisuper report {' '.join(str(r) for r, _, _ in runs.values())} --out {out}`. Test accuracy is "
+            f"Written by `semisuper report {' '.join(str(r) for r in run_dirs)} --out {out}`. Test accuracy is "
             "the mean ± std over label-subset seeds (n = number of seeds finished); every number comes from the run "
-            "folders' `results.json`, copied here with the settings, logs and split manifests.", "",
+            "folders' `results.json`, published here with the settings, logs and split manifests.", "",
             "![label efficiency](label_efficiency.png)", ""]
     if (out / "DISCUSSION.md").exists():  # hand-written reading of these numbers, kept beside the generated report
         text[3:3] = ["What the numbers say, where they fall short and what would close the gap: [DISCUSSION.md](DISCUSSION.md).", ""]
-    for name, (run_dir, config, rows) in runs.items():
+    for name, (dest, config, rows) in runs.items():
         echo(f"{name}: {len(rows)} finished steps")
-        _copy_run(run_dir, out / name)
-        plt.close(plot_training_curves(run_dir, out / name / "training_curves.png"))
+        run_dir = sources[name]
+        plt.close(plot_training_curves(dest / "logs", dest / "training_curves.png"))
         text += [f"## {name}: {config['protocol']} protocol, {config['preset']} preset, {config['backend']} backend", "",
                  "Reproduce (finished steps are skipped, an interrupted one resumes):", "",
-                 f"```\n{reproduce_command(config, run_dir)}\n```", "",
-                 f"Machine: {config.get('machine') or machine() + ' (where this report was written; the run did not record its own)'}. Split manifests (which image is in train/val/test, and "
+                 f"```\n{reproduce_command(config, config.get('out', run_dir))}\n```", "",
+                 f"Made on: {_made_on(rows)}. Split manifests (which image is in train/val/test, and "
                  f"the smallest label fraction that includes it): [{name}/manifests]({name}/manifests).", "",
                  "### Test accuracy (%)", "", results_table(rows), "", "### Beside the reference", "",
                  reference_table(rows), ""]
@@ -232,10 +277,13 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
                  "### Every step", "", _per_seed_table(rows), "",
                  f"![training curves]({name}/training_curves.png)", ""]
         if embeddings and (run_dir / "pretrain" / "simclr.keras").exists():
-            found = embedding_map(run_dir, data, out / name / "embeddings.png")
+            found = embedding_map(run_dir, data, dest / "embeddings.png")
             plt.close(found["figure"])
+            (dest / "embeddings.json").write_text(json.dumps({"knn_accuracy": found["knn_accuracy"]}) + "\n")
+        if (dest / "embeddings.json").exists():  # made when the Stage 1 model was at hand, kept with the record
+            knn = json.loads((dest / "embeddings.json").read_text())["knn_accuracy"]
             text += [f"Stage 1 features of the test images (t-SNE), coloured by the labels Stage 1 never saw; a "
-                     f"10-nearest-neighbour vote in the features has balanced accuracy {found['knn_accuracy']:.3f}:", "",
+                     f"10-nearest-neighbour vote in the features has balanced accuracy {knn:.3f}:", "",
                      f"![embeddings]({name}/embeddings.png)", ""]
     (out / "RESULTS.md").write_text("\n".join(text))
     echo(f"wrote {out / 'RESULTS.md'}")
@@ -288,7 +336,7 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
             "![every method](comparison.png)", ""]
     for name, (run_dir, config, rows) in runs.items():
         echo(f"{name}: {len(rows)} finished steps")
-        base = reproduce_command(config, run_dir).split(" semisuper run ", 1)
+        base = reproduce_command(config, config.get("out", run_dir)).split(" semisuper run ", 1)
         used = sorted({r["stage"] for r in rows}, key=COMPARED.index)
         commands = sorted({f"{base[0]} semisuper {COMMANDS.get(s, 'active')} {base[1]}" for s in used})
         text += [f"## {name}: {config['protocol']} protocol, {config['preset']} preset, {config['backend']} backend", "",
