@@ -201,6 +201,7 @@ def publish_run(run_dir, dest) -> list[dict]:
     (no models: the command rebuilds them). Steps published before (another session, another machine) are kept
     unless this run redid them; a run with other splits or other result-shaping settings is refused."""
     run_dir, dest = Path(run_dir), Path(dest)
+    if not (run_dir / "config.json").exists(): raise FileNotFoundError(f"{run_dir} is not a run folder (no config.json)")
     config = json.loads((run_dir / "config.json").read_text())
     if (dest / "config.json").exists():
         before = json.loads((dest / "config.json").read_text())
