@@ -160,9 +160,11 @@ PAGE_HTML = """<!doctype html>
 <script>
 const $ = (id) => document.getElementById(id);
 let latest = 0;  // only the answer to the latest upload is shown, whatever order the answers come back in
-async function send(blob, name) {
-  const mine = ++latest;
+async function send(image, name) {  // image: a Blob, or a promise of one (an example still downloading)
+  const mine = ++latest;  // counted when the user acts, so a slow example download cannot overtake a later upload
   $("error").textContent = ""; $("result").style.display = "none"; $("label").textContent = "";
+  const blob = await image;
+  if (mine !== latest) return;
   const form = new FormData(); form.append("image", blob, name || "upload");
   const response = await fetch("/api/predict?heatmap=true", { method: "POST", body: form });
   const body = await response.json();
@@ -181,7 +183,7 @@ $("drop").ondragleave = () => $("drop").classList.remove("over");
 $("drop").ondrop = (e) => { e.preventDefault(); $("drop").classList.remove("over"); if (e.dataTransfer.files[0]) send(e.dataTransfer.files[0], e.dataTransfer.files[0].name); };
 fetch("/api/examples").then((r) => r.json()).then((names) => names.forEach((name) => {
   const b = document.createElement("button"); b.textContent = name;
-  b.onclick = async () => send(await (await fetch("/api/examples/" + encodeURIComponent(name))).blob(), name);
+  b.onclick = () => send(fetch("/api/examples/" + encodeURIComponent(name)).then((r) => r.blob()), name);
   $("examples").appendChild(b);
 }));
 </script></body></html>

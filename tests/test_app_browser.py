@@ -74,5 +74,17 @@ def test_upload_in_the_browser(server, chromium, tmp_path):
         page.set_input_files("#file", {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not an x-ray"})
         page.wait_for_selector("#error:has-text('cannot read this file')", timeout=30_000)
         assert not page.is_visible("#result")
+        # the latest action wins: an example clicked, then at once a bad file; the example's late answer must not
+        # overwrite the error (this raced before the click itself was counted as the upload)
+        held = []  # the example's download is held back until the bad file has been answered
+        page.route("**/api/examples/*", lambda route: held.append(route))
+        page.click("text=pneumonia example")
+        page.set_input_files("#file", {"name": "notes2.txt", "mimeType": "text/plain", "buffer": b"still not"})
+        page.wait_for_selector("#error:has-text('cannot read this file')", timeout=30_000)
+        page.wait_for_timeout(500)
+        assert len(held) == 1, "the example download was not intercepted"
+        held[0].continue_()
+        page.wait_for_timeout(3_000)  # time for the example's answer to come back
+        assert "cannot read this file" in page.inner_text("#error") and not page.is_visible("#result")
         browser.close()
     print(f"screenshot: {artifacts / 'app.png'}")
