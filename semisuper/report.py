@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import load_xrays, make_split
-from .pipeline import STAGE_NAMES, finished_rows, results_table
+from .pipeline import STAGE_NAMES, Config, finished_rows, preset, results_table
 from .training import read_log
 
 # %% auto #0
@@ -152,15 +152,20 @@ def embedding_map(run_dir, data=None, path=None, split: str = "test", seed: int 
     return dict(points=points, labels=labels, kinds=kinds, knn_accuracy=knn, figure=fig)
 
 # %% ../nbs/10_report.ipynb #159427bb
-def reproduce_command(config: dict, out) -> str:
-    "The `semisuper run` command line that rebuilds a run from its saved `config.json`."
-    from semisuper.pipeline import Config, preset
-    fields = {f for f in Config.__dataclass_fields__} - {"preset", "protocol"}
+# settings that only choose which steps run, or how to watch them: runs that differ in these may share a record
+NOT_SHAPING = {"subset_seeds", "percents", "baseline_percents", "al_strategies", "knn_every", "devices", "tensorboard"}
+
+
+def reproduce_command(config: dict, out=None) -> str:
+    """The `semisuper run` command line that rebuilds every step of a run from its saved `config.json`, into `out`
+    (default: the run folder it was published from). Settings that only pick steps are left out: a record gathers
+    the steps of several invocations."""
+    fields = set(Config.__dataclass_fields__) - {"preset", "protocol"} - NOT_SHAPING
     base = preset(config["preset"])
     changed = [f for f in sorted(fields) if f in config and json.dumps(config[f]) != json.dumps(getattr(base, f), default=list)]
     sets = "".join(f" --set {f}={json.dumps(config[f]).replace(' ', '')}" for f in changed)
     return (f"KERAS_BACKEND={config['backend']} semisuper run --data {config['data']} --preset {config['preset']} "
-            f"--protocol {config['protocol']}{sets} --out {out}")
+            f"--protocol {config['protocol']}{sets} --out {out or config['out']}")
 
 
 def _per_seed_table(rows: list[dict]) -> str:
@@ -170,10 +175,6 @@ def _per_seed_table(rows: list[dict]) -> str:
         lines.append(f"| {STAGE_NAMES[r['stage']]} | {r['percent']} % | {r['subset_seed']} | {r['labelled']} | "
                      + " | ".join(f"{100 * r[m]:.1f}" for m in ("accuracy", "auroc", "sensitivity", "specificity", "f1")) + " |")
     return "\n".join(lines)
-
-
-# settings that only choose which steps run, or how to watch them: runs that differ in these may share a record
-NOT_SHAPING = {"subset_seeds", "percents", "baseline_percents", "al_strategies", "knn_every", "devices", "tensorboard"}
 
 
 def _step(r: dict) -> tuple: return r["stage"], r["percent"], r["subset_seed"]
@@ -205,14 +206,14 @@ def publish_run(run_dir, dest) -> list[dict]:
     config = json.loads((run_dir / "config.json").read_text())
     if (dest / "config.json").exists():
         before = json.loads((dest / "config.json").read_text())
-        from semisuper.pipeline import Config
         changed = [k for k in sorted(set(Config.__dataclass_fields__) - NOT_SHAPING)
                    if k in before and k in config and before[k] != config[k]]
         if changed: raise ValueError(f"{dest} publishes a run with other settings ({changed}); publish {run_dir} elsewhere")
-    for manifest in sorted((run_dir / "manifests").glob("*.csv")):
-        target = dest / "manifests" / f"{manifest.name}.gz"
-        if target.exists() and gzip.decompress(target.read_bytes()) != manifest.read_bytes():
-            raise ValueError(f"{run_dir} used other splits or label subsets than {dest} ({manifest.name}); publish it elsewhere")
+    manifests = {m.name: m.read_bytes() for m in sorted((run_dir / "manifests").glob("*.csv"))}
+    for name, data in manifests.items():
+        target = dest / "manifests" / f"{name}.gz"
+        if target.exists() and gzip.decompress(target.read_bytes()) != data:
+            raise ValueError(f"{run_dir} used other splits or label subsets than {dest} ({name}); publish it elsewhere")
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "config.json").write_text(json.dumps({**config, "out": str(run_dir)}, indent=2) + "\n")
     made_here = {k: config[k] for k in ("backend", "machine") if config.get(k)}  # for steps that predate per-step records
@@ -223,10 +224,9 @@ def publish_run(run_dir, dest) -> list[dict]:
         target = dest / "logs" / log.parent.relative_to(run_dir) / "log.csv"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(log, target)
-    for manifest in sorted((run_dir / "manifests").glob("*.csv")):
+    for name, data in manifests.items():
         (dest / "manifests").mkdir(exist_ok=True)
-        with open(manifest, "rb") as f, gzip.GzipFile(dest / "manifests" / f"{manifest.name}.gz", "wb", mtime=0) as g:
-            shutil.copyfileobj(f, g)  # mtime=0: the same manifest always gives the same bytes
+        (dest / "manifests" / f"{name}.gz").write_bytes(gzip.compress(data, mtime=0))  # mtime=0: same manifest, same bytes
     return rows
 
 
@@ -236,8 +236,8 @@ def read_runs(run_dirs) -> dict:
     runs = {}
     for run_dir in map(Path, run_dirs):
         if not (run_dir / "config.json").exists(): raise FileNotFoundError(f"{run_dir} is not a run folder (no config.json)")
-        runs[run_dir.name] = (run_dir, json.loads((run_dir / "config.json").read_text()),
-                              merge_rows(_published(run_dir), finished_rows(run_dir)))
+        config = {"out": str(run_dir), **json.loads((run_dir / "config.json").read_text())}  # a record names its run folder
+        runs[run_dir.name] = (run_dir, config, merge_rows(_published(run_dir), finished_rows(run_dir)))
     return runs
 
 
@@ -265,7 +265,7 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
         plt.close(plot_training_curves(dest / "logs", dest / "training_curves.png"))
         text += [f"## {name}: {config['protocol']} protocol, {config['preset']} preset, {config['backend']} backend", "",
                  "Reproduce (finished steps are skipped, an interrupted one resumes):", "",
-                 f"```\n{reproduce_command(config, config.get('out', run_dir))}\n```", "",
+                 f"```\n{reproduce_command(config)}\n```", "",
                  f"Made on: {_made_on(rows)}. Split manifests (which image is in train/val/test, and "
                  f"the smallest label fraction that includes it): [{name}/manifests]({name}/manifests).", "",
                  "### Test accuracy (%)", "", results_table(rows), "", "### Beside the reference", "",
@@ -331,13 +331,13 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
     runs = {name: (d, config, [r for r in rows if r["stage"] in COMPARED]) for name, (d, config, rows) in read_runs(run_dirs).items()}
     plt = _pyplot()
     plt.close(plot_label_efficiency({name: rows for name, (_, _, rows) in runs.items()}, out / "comparison.png"))
-    text = ["# Comparison", "", f"Written by `semisuper compare {' '.join(str(r) for r in run_dirs)} --out {out}` from the run "
-            "folders' finished steps: every method on the same splits, label sets and test images, mean ± std over "
+    text = ["# Comparison", "", f"Written by `semisuper compare {' '.join(str(r) for r in run_dirs)} --out {out}` from the published "
+            "records (and the finished steps of any run folder named): every method on the same splits, label sets and test images, mean ± std over "
             "label-subset seeds (n = seeds finished). Active learning starts from the 1 % subset and ends at 5 %.", "",
             "![every method](comparison.png)", ""]
     for name, (run_dir, config, rows) in runs.items():
         echo(f"{name}: {len(rows)} finished steps")
-        base = reproduce_command(config, config.get("out", run_dir)).split(" semisuper run ", 1)
+        base = reproduce_command(config).split(" semisuper run ", 1)
         used = sorted({r["stage"] for r in rows}, key=COMPARED.index)
         commands = sorted({f"{base[0]} semisuper {COMMANDS.get(s, 'active')} {base[1]}" for s in used})
         text += [f"## {name}: {config['protocol']} protocol, {config['preset']} preset, {config['backend']} backend", "",
