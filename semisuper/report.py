@@ -331,9 +331,10 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
     runs = {name: (d, config, [r for r in rows if r["stage"] in COMPARED]) for name, (d, config, rows) in read_runs(run_dirs).items()}
     plt = _pyplot()
     plt.close(plot_label_efficiency({name: rows for name, (_, _, rows) in runs.items()}, out / "comparison.png"))
-    text = ["# Comparison", "", f"Written by `semisuper compare {' '.join(str(r) for r in run_dirs)} --out {out}` from the published "
-            "records (and the finished steps of any run folder named): every method on the same splits, label sets and test images, mean ± std over "
-            "label-subset seeds (n = seeds finished). Active learning starts from the 1 % subset and ends at 5 %.", "",
+    text = ["# Comparison", "", f"Written by `semisuper compare {' '.join(str(r) for r in run_dirs)} --out {out}` from "
+            "the published records (and the finished steps of any run folder named): every method on the same splits, "
+            "label sets and test images, mean ± std over label-subset seeds (n = seeds finished). Active learning "
+            "starts from the 1 % subset and ends at 5 %.", "",
             "![every method](comparison.png)", ""]
     for name, (run_dir, config, rows) in runs.items():
         echo(f"{name}: {len(rows)} finished steps")
