@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every comparison of results/COMPARISON.md on the full data, one step (method, protocol, subset seed, label
+# fraction) per invocation, published into results/ after each, so a working session that stops loses at most the
+# step in progress (which resumes from its last finished epoch). Finished steps are skipped, so run it again to go on;
+# commit results/ whenever a step has been published.
+#   usage: tools/run_comparisons.sh [DATA] [PRESET]     (defaults: ../shared/data/chest_xray cpu)
+#   e.g.   KERAS_BACKEND=tensorflow nohup tools/run_comparisons.sh > runs/comparisons.log 2>&1 &
+set -euo pipefail
+data=${1:-../shared/data/chest_xray}
+preset=${2:-cpu}
+export KERAS_BACKEND=${KERAS_BACKEND:-tensorflow}
+
+record() {  # the run folder of a protocol where this machine has one, else its published record
+  if [ -f "runs/$preset-$1/config.json" ]; then echo "runs/$preset-$1"; else echo "results/$preset-$1"; fi
+}
+publish() {
+  semisuper report "$(record remix)" "$(record patient)" --out results --no-embeddings > /dev/null
+  semisuper compare "results/$preset-remix" "results/$preset-patient" --out results | tail -n 2
+}
+step() {  # step METHOD PROTOCOL SEED PERCENT
+  echo "== $(date -u +%H:%M) $1 $2 subset $3, $4 %"
+  semisuper "$1" --data "$data" --preset "$preset" --protocol "$2" --out "runs/$preset-$2" --quiet \
+    --set "subset_seeds=[$3]" --set "percents=[$4]" | tail -n 3
+  publish
+}
+
+for protocol in remix patient; do
+  for method in fixmatch meanteacher reconstruct; do
+    for seed in 0 1 2; do for percent in 1 2 5; do step "$method" "$protocol" "$seed" "$percent"; done; done
+  done
+done
+for protocol in remix patient; do  # active learning starts from the run's Stage 1 model, rebuilt if this machine lacks it
+  echo "== $(date -u +%H:%M) active learning, $protocol"
+  semisuper pretrain --data "$data" --preset "$preset" --protocol "$protocol" --out "runs/$preset-$protocol" --quiet | tail -n 2
+  semisuper active --data "$data" --preset "$preset" --protocol "$protocol" --out "runs/$preset-$protocol" --quiet | tail -n 8
+  publish
+done
