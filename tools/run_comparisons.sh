@@ -24,10 +24,10 @@ step() {  # step METHOD PROTOCOL SEED PERCENT
   publish
 }
 
-for protocol in remix patient; do
-  for method in fixmatch meanteacher reconstruct; do
-    for seed in 0 1 2; do for percent in 1 2 5; do step "$method" "$protocol" "$seed" "$percent"; done; done
-  done
+for method in fixmatch meanteacher reconstruct; do  # seed by seed on both protocols: n = 1 everywhere comes first
+  for seed in 0 1 2; do for protocol in remix patient; do
+    for percent in 1 2 5; do step "$method" "$protocol" "$seed" "$percent"; done
+  done; done
 done
 for protocol in remix patient; do  # active learning starts from the run's Stage 1 model, rebuilt if this machine lacks it
   echo "== $(date -u +%H:%M) active learning, $protocol"
