@@ -8,6 +8,7 @@ Docs: https://semisuper.github.io/semisuper/pipeline.html.md"""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import platform
@@ -234,9 +235,16 @@ def _done(out: Path):
     return json.loads(path.read_text()) if path.exists() and (out / "model.keras").exists() else None
 
 
-def _labelled_step(cfg: Config, xrays, split, pct, subset_seed: int, percent: int, out: Path, stage: str, train) -> dict:
+def _fingerprint(path: Path) -> str:
+    "Which pretraining a model grew from (its file's SHA-256, 12 digits): a lost run folder is rebuilt, not restored."
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def _labelled_step(cfg: Config, xrays, split, pct, subset_seed: int, percent: int, out: Path, stage: str, train,
+                   pretrained: Path | None = None) -> dict:
     """One step of `stage` on the labels of one fraction and subset seed, in `out/stage/<fraction>`: skipped when
-    finished, else `train(labelled, folder)` returns the trained model, which is saved and scored once on test."""
+    finished, else `train(labelled, folder)` returns the trained model, which is saved and scored once on test; the row
+    names the `pretrained` model it started from."""
     labelled = (split == "train") & (pct > 0) & (pct <= percent)
     run = out / stage / _percent_name(percent, subset_seed)
     if (done := _done(run)) is not None: return done
@@ -244,7 +252,8 @@ def _labelled_step(cfg: Config, xrays, split, pct, subset_seed: int, percent: in
     model = train(labelled, run)
     _save(model, run / "model.keras")
     return _evaluate(model, xrays, split == "test", run, {"protocol": cfg.protocol, "subset_seed": subset_seed,
-                                                         "percent": percent, "labelled": int(labelled.sum()), "stage": stage})
+                                                         "percent": percent, "labelled": int(labelled.sum()), "stage": stage,
+                                                         **({"pretrained": _fingerprint(pretrained)} if pretrained else {})})
 
 
 def pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="auto"):
@@ -272,7 +281,8 @@ def finetune_and_distill(cfg: Config, xrays, split, pct, subset_seed: int, perce
     "Stage 2 then Stage 3 for one label fraction and subset seed; returns their result rows."
     train, val, test = split == "train", split == "val", split == "test"
     labelled = train & (pct > 0) & (pct <= percent)
-    base = {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent, "labelled": int(labelled.sum())}
+    base = {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent, "labelled": int(labelled.sum()),
+            "pretrained": _fingerprint(simclr_path)}
     rows = []
     fine = out / "finetune" / _percent_name(percent, subset_seed)
     if "finetune" in stages or "distill" in stages:
@@ -362,7 +372,7 @@ def meanteacher_run(cfg: Config, xrays, split, pct, subset_seed: int, percent: i
                                   cfg.finetune_batch, cfg.mt_ratio, cfg.mt_momentum, cfg.mt_consistency,
                                   learning_rate=cfg.finetune_lr, augment=xray_views(cfg.size), balance=cfg.balance,
                                   seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
-    return _labelled_step(cfg, xrays, split, pct, subset_seed, percent, out, "meanteacher", train)
+    return _labelled_step(cfg, xrays, split, pct, subset_seed, percent, out, "meanteacher", train, pretrained)
 
 def reconstruct_pretrain(cfg: Config, xrays, split, pct, out: Path, verbose="auto") -> Path:
     "Reconstruction + contrastive pretraining (`reconstruct` chapter) on all training images, with Stage 1's batch and probe."
@@ -391,7 +401,7 @@ def reconstruct_run(cfg: Config, xrays, split, pct, subset_seed: int, percent: i
                          cfg.finetune_epochs, cfg.finetune_steps, cfg.finetune_batch, xray_views(cfg.size), cfg.finetune_lr,
                          balance=cfg.balance, seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
         return model
-    return _labelled_step(cfg, xrays, split, pct, subset_seed, percent, out, "reconstruct", train)
+    return _labelled_step(cfg, xrays, split, pct, subset_seed, percent, out, "reconstruct", train, pretrained)
 
 def active_run(cfg: Config, xrays, split, pct, subset_seed: int, strategy: str, simclr_path: Path, out: Path,
                verbose="auto") -> dict:
@@ -410,7 +420,7 @@ def active_run(cfg: Config, xrays, split, pct, subset_seed: int, strategy: str, 
     _save(model, run / "model.keras")
     return _evaluate(model, xrays, test, run, {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": budget,
                                                "labelled": len(chosen), "revealed": len(oracle.revealed),
-                                               "stage": f"active_{strategy}"})
+                                               "stage": f"active_{strategy}", "pretrained": _fingerprint(simclr_path)})
 
 # %% ../nbs/09_pipeline.ipynb #90769d25
 STAGE_NAMES = {"baseline": "FSL (supervised)", "finetune": "Stage 2 (fine-tune)", "distill": "Stage 3 (distill)",

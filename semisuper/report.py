@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import load_xrays, make_split
-from .pipeline import STAGE_NAMES, Config, finished_rows, preset, results_table
+from .pipeline import STAGE_NAMES, STAGES, Config, finished_rows, preset, results_table
 from .training import read_log
 
 # %% auto #0
@@ -156,15 +156,15 @@ def embedding_map(run_dir, data=None, path=None, split: str = "test", seed: int 
 NOT_SHAPING = {"subset_seeds", "percents", "baseline_percents", "al_strategies", "knn_every", "devices", "tensorboard"}
 
 
-def reproduce_command(config: dict, out=None) -> str:
+def reproduce_command(config: dict, out=None, backend=None) -> str:
     """The `semisuper run` command line that rebuilds every step of a run from its saved `config.json`, into `out`
-    (default: the run folder it was published from). Settings that only pick steps are left out: a record gathers
-    the steps of several invocations."""
+    (default: the run folder it was published from), under `backend` (default: the last invocation's). Settings that
+    only pick steps are left out: a record gathers the steps of several invocations."""
     fields = set(Config.__dataclass_fields__) - {"preset", "protocol"} - NOT_SHAPING
     base = preset(config["preset"])
     changed = [f for f in sorted(fields) if f in config and json.dumps(config[f]) != json.dumps(getattr(base, f), default=list)]
     sets = "".join(f" --set {f}={json.dumps(config[f]).replace(' ', '')}" for f in changed)
-    return (f"KERAS_BACKEND={config['backend']} semisuper run --data {config['data']} --preset {config['preset']} "
+    return (f"KERAS_BACKEND={backend or config['backend']} semisuper run --data {config['data']} --preset {config['preset']} "
             f"--protocol {config['protocol']}{sets} --out {out or config['out']}")
 
 
@@ -178,6 +178,17 @@ def _per_seed_table(rows: list[dict]) -> str:
 
 
 def _step(r: dict) -> tuple: return r["stage"], r["percent"], r["subset_seed"]
+
+
+def _backend(rows: list[dict], stages, default: str) -> str:
+    "The backend that made most of `stages`' rows: a record may gather methods run on different backends."
+    counts = Counter(r["backend"] for r in rows if r["stage"] in stages and r.get("backend"))
+    return counts.most_common(1)[0][0] if counts else default
+
+
+def _heading(name: str, config: dict, rows: list[dict]) -> str:
+    backends = sorted({r["backend"] for r in rows if r.get("backend")}) or [config["backend"]]
+    return f"## {name}: {config['protocol']} protocol, {config['preset']} preset, {' + '.join(backends)} backend"
 
 
 def _made_on(rows: list[dict]) -> str:
@@ -204,8 +215,8 @@ def publish_run(run_dir, dest) -> list[dict]:
     run_dir, dest = Path(run_dir), Path(dest)
     if not (run_dir / "config.json").exists(): raise FileNotFoundError(f"{run_dir} is not a run folder (no config.json)")
     config = json.loads((run_dir / "config.json").read_text())
-    if (dest / "config.json").exists():
-        before = json.loads((dest / "config.json").read_text())
+    before = json.loads((dest / "config.json").read_text()) if (dest / "config.json").exists() else {}
+    if before:
         changed = [k for k in sorted(set(Config.__dataclass_fields__) - NOT_SHAPING)
                    if k in before and k in config and before[k] != config[k]]
         if changed: raise ValueError(f"{dest} publishes a run with other settings ({changed}); publish {run_dir} elsewhere")
@@ -217,7 +228,9 @@ def publish_run(run_dir, dest) -> list[dict]:
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "config.json").write_text(json.dumps({**config, "out": str(run_dir)}, indent=2) + "\n")
     made_here = {k: config[k] for k in ("backend", "machine") if config.get(k)}  # for steps that predate per-step records
-    rows = merge_rows(_published(dest), [{**made_here, **r} for r in finished_rows(run_dir)])
+    # rows published before steps recorded their backend were made under the record's backend of then
+    kept = [{"backend": before["backend"], **r} if before.get("backend") else r for r in _published(dest)]
+    rows = merge_rows(kept, [{**made_here, **r} for r in finished_rows(run_dir)])
     (dest / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     for log in run_dir.glob("**/log.csv"):  # a step still training has no model yet: its log is not a result
         if not any((log.parent / name).exists() for name in ("model.keras", "simclr.keras")): continue
@@ -263,9 +276,8 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
         echo(f"{name}: {len(rows)} finished steps")
         run_dir = sources[name]
         plt.close(plot_training_curves(dest / "logs", dest / "training_curves.png"))
-        text += [f"## {name}: {config['protocol']} protocol, {config['preset']} preset, {config['backend']} backend", "",
-                 "Reproduce (finished steps are skipped, an interrupted one resumes):", "",
-                 f"```\n{reproduce_command(config)}\n```", "",
+        text += [_heading(name, config, rows), "", "Reproduce (finished steps are skipped, an interrupted one resumes):", "",
+                 f"```\n{reproduce_command(config, backend=_backend(rows, STAGES, config['backend']))}\n```", "",
                  f"Made on: {_made_on(rows)}. Split manifests (which image is in train/val/test, and "
                  f"the smallest label fraction that includes it): [{name}/manifests]({name}/manifests).", "",
                  "### Test accuracy (%)", "", results_table(rows), "", "### Beside the reference", "",
@@ -338,12 +350,13 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
             "![every method](comparison.png)", ""]
     for name, (run_dir, config, rows) in runs.items():
         echo(f"{name}: {len(rows)} finished steps")
-        base = reproduce_command(config).split(" semisuper run ", 1)
-        used = sorted({r["stage"] for r in rows}, key=COMPARED.index)
-        commands = sorted({f"{base[0]} semisuper {COMMANDS.get(s, 'active')} {base[1]}" for s in used})
-        text += [f"## {name}: {config['protocol']} protocol, {config['preset']} preset, {config['backend']} backend", "",
+        commands = set()
+        for stage in {r["stage"] for r in rows}:  # each method under the backend that ran it
+            env, args = reproduce_command(config, backend=_backend(rows, (stage,), config["backend"])).split(" semisuper run ", 1)
+            commands.add(f"{env} semisuper {COMMANDS.get(stage, 'active')} {args}")
+        text += [_heading(name, config, rows), "",
                  "Commands (finished steps are skipped, an interrupted one resumes; `active` needs the run's Stage 1):", "",
-                 "```", *commands, "```", "", "### Test accuracy (%)", "", comparison_table(rows), "",
+                 "```", *sorted(commands), "```", "", "### Test accuracy (%)", "", comparison_table(rows), "",
                  "Who leads:", "", *(leaders(rows) or ["- not enough methods finished yet"]), "",
                  "### AUROC (%)", "", comparison_table(rows, "auroc"), "", "Who leads:", "",
                  *(leaders(rows, "auroc") or ["- not enough methods finished yet"]), ""]

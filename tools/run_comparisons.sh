@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Every comparison of results/COMPARISON.md on the full data, one step (method, protocol, subset seed, label
 # fraction) per invocation, published into results/ after each, so a working session that stops loses at most the
-# step in progress (which resumes from its last finished epoch). Finished steps are skipped, so run it again to go on;
+# step in progress (which resumes from its last finished epoch). Published steps are skipped, so run it again to go on;
 # commit results/ whenever a step has been published.
-#   usage: tools/run_comparisons.sh [DATA] [PRESET]     (defaults: ../shared/data/chest_xray cpu)
+#   usage: tools/run_comparisons.sh [DATA] [PRESET] [METHODS]
+#          (defaults: ../shared/data/chest_xray cpu "fixmatch meanteacher reconstruct active")
 #   e.g.   KERAS_BACKEND=tensorflow nohup tools/run_comparisons.sh > runs/comparisons.log 2>&1 &
 set -euo pipefail
 data=${1:-../shared/data/chest_xray}
 preset=${2:-cpu}
+methods=${3:-fixmatch meanteacher reconstruct active}
 export KERAS_BACKEND=${KERAS_BACKEND:-tensorflow}
 
 record() {  # the run folder of a protocol where this machine has one, else its published record
@@ -17,21 +19,37 @@ publish() {
   semisuper report "$(record remix)" "$(record patient)" --out results --no-embeddings > /dev/null
   semisuper compare "results/$preset-remix" "results/$preset-patient" --out results | tail -n 2
 }
+published() {  # published METHOD PROTOCOL SEED PERCENT: is the step in the published record? (run folders do not outlive a session)
+  python3 -c 'import json, sys; m, p, s, f, preset = sys.argv[1:]
+rows = json.load(open(f"results/{preset}-{p}/results.json"))
+sys.exit(not any((r["stage"], r["subset_seed"], r["percent"]) == (m, int(s), int(f)) for r in rows))' "$@" "$preset" 2> /dev/null
+}
 step() {  # step METHOD PROTOCOL SEED PERCENT
+  if published "$@"; then return; fi
   echo "== $(date -u +%H:%M) $1 $2 subset $3, $4 %"
   semisuper "$1" --data "$data" --preset "$preset" --protocol "$2" --out "runs/$preset-$2" --quiet \
     --set "subset_seeds=[$3]" --set "percents=[$4]" | tail -n 3
   publish
 }
 
-for method in fixmatch meanteacher reconstruct; do  # seed by seed on both protocols: n = 1 everywhere comes first
-  for seed in 0 1 2; do for protocol in remix patient; do
-    for percent in 1 2 5; do step "$method" "$protocol" "$seed" "$percent"; done
-  done; done
-done
-for protocol in remix patient; do  # active learning starts from the run's Stage 1 model, rebuilt if this machine lacks it
-  echo "== $(date -u +%H:%M) active learning, $protocol"
-  semisuper pretrain --data "$data" --preset "$preset" --protocol "$protocol" --out "runs/$preset-$protocol" --quiet | tail -n 2
-  semisuper active --data "$data" --preset "$preset" --protocol "$protocol" --out "runs/$preset-$protocol" --quiet | tail -n 8
-  publish
+for method in $methods; do
+  case $method in
+    fixmatch)  # no pretraining: seed by seed on both protocols, so n = 1 everywhere comes first
+      for seed in 0 1 2; do for protocol in remix patient; do
+        for percent in 1 2 5; do step "$method" "$protocol" "$seed" "$percent"; done
+      done; done ;;
+    meanteacher|reconstruct)  # protocol by protocol: the run's one pretraining serves its nine steps, and a session
+      # that stops rebuilds (each row names its pretraining) at most one protocol's
+      for protocol in remix patient; do for seed in 0 1 2; do
+        for percent in 1 2 5; do step "$method" "$protocol" "$seed" "$percent"; done
+      done; done ;;
+    active)  # from the run's Stage 1 model, rebuilt if this machine lacks it
+      for protocol in remix patient; do
+        echo "== $(date -u +%H:%M) active learning, $protocol"
+        semisuper pretrain --data "$data" --preset "$preset" --protocol "$protocol" --out "runs/$preset-$protocol" --quiet | tail -n 2
+        semisuper active --data "$data" --preset "$preset" --protocol "$protocol" --out "runs/$preset-$protocol" --quiet | tail -n 8
+        publish
+      done ;;
+    *) echo "unknown method $method (fixmatch, meanteacher, reconstruct, active)" >&2; exit 2 ;;
+  esac
 done
