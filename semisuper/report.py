@@ -194,7 +194,7 @@ def _heading(name: str, config: dict, rows: list[dict]) -> str:
 def _made_on(rows: list[dict]) -> str:
     "Each machine and backend that made steps of a record, with how many (older steps did not record theirs)."
     counts = Counter(f"{r['machine']}, {r['backend']} backend" if r.get("machine") else "not recorded" for r in rows)
-    return "; ".join(f"{m} ({n} steps)" for m, n in sorted(counts.items())) or "no finished steps"
+    return "; ".join(f"{m} ({n} step{'s' * (n != 1)})" for m, n in sorted(counts.items())) or "no finished steps"
 
 
 def merge_rows(*groups) -> list[dict]:
