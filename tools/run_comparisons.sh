@@ -43,13 +43,17 @@ for method in $methods; do
       for protocol in remix patient; do for seed in 0 1 2; do
         for percent in 1 2 5; do step "$method" "$protocol" "$seed" "$percent"; done
       done; done ;;
-    active)  # from the run's Stage 1 model, rebuilt if this machine lacks it
-      for protocol in remix patient; do
-        echo "== $(date -u +%H:%M) active learning, $protocol"
-        semisuper pretrain --data "$data" --preset "$preset" --protocol "$protocol" --out "runs/$preset-$protocol" --quiet | tail -n 2
-        semisuper active --data "$data" --preset "$preset" --protocol "$protocol" --out "runs/$preset-$protocol" --quiet | tail -n 8
-        publish
-      done ;;
+    active)  # from the run's Stage 1 model, rebuilt where this machine lacks it (each row names its pretraining)
+      for protocol in remix patient; do for seed in 0 1 2; do
+        for strategy in random entropy margin augvar kcenter; do
+          if published "active_$strategy" "$protocol" "$seed" 5; then continue; fi  # 5: the cpu preset's budget
+          echo "== $(date -u +%H:%M) active learning ($strategy) $protocol subset $seed"
+          semisuper pretrain --data "$data" --preset "$preset" --protocol "$protocol" --out "runs/$preset-$protocol" --quiet | tail -n 1
+          semisuper active --data "$data" --preset "$preset" --protocol "$protocol" --out "runs/$preset-$protocol" --quiet \
+            --set "subset_seeds=[$seed]" --set "al_strategies=[\"$strategy\"]" | tail -n 3
+          publish
+        done
+      done; done ;;
     *) echo "unknown method $method (fixmatch, meanteacher, reconstruct, active)" >&2; exit 2 ;;
   esac
 done
