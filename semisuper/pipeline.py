@@ -281,8 +281,7 @@ def finetune_and_distill(cfg: Config, xrays, split, pct, subset_seed: int, perce
     "Stage 2 then Stage 3 for one label fraction and subset seed; returns their result rows."
     train, val, test = split == "train", split == "val", split == "test"
     labelled = train & (pct > 0) & (pct <= percent)
-    base = {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent, "labelled": int(labelled.sum()),
-            "pretrained": _fingerprint(simclr_path)}
+    base = {"protocol": cfg.protocol, "subset_seed": subset_seed, "percent": percent, "labelled": int(labelled.sum())}
     rows = []
     fine = out / "finetune" / _percent_name(percent, subset_seed)
     if "finetune" in stages or "distill" in stages:
@@ -297,7 +296,7 @@ def finetune_and_distill(cfg: Config, xrays, split, pct, subset_seed: int, perce
                              fine, cfg.finetune_epochs, cfg.finetune_steps, cfg.finetune_batch, xray_views(cfg.size),
                              cfg.finetune_lr, balance=cfg.balance, seed=subset_seed, tensorboard=cfg.tensorboard, verbose=verbose)
             _save(model, fine / "model.keras")
-            rows.append(_evaluate(model, xrays, test, fine, {**base, "stage": "finetune"}))
+            rows.append(_evaluate(model, xrays, test, fine, {**base, "stage": "finetune", "pretrained": _fingerprint(simclr_path)}))
     if "distill" in stages:
         student_dir = out / "distill" / _percent_name(percent, subset_seed)
         if (done := _done(student_dir)) is not None:
@@ -312,7 +311,7 @@ def finetune_and_distill(cfg: Config, xrays, split, pct, subset_seed: int, perce
                               cfg.hard_label_weight, cfg.distill_lr, seed=subset_seed, tensorboard=cfg.tensorboard,
                               verbose=verbose)
             _save(student, student_dir / "model.keras")
-            rows.append(_evaluate(student, xrays, test, student_dir, {**base, "stage": "distill"}))
+            rows.append(_evaluate(student, xrays, test, student_dir, {**base, "stage": "distill", "pretrained": _fingerprint(simclr_path)}))
     return rows
 
 
