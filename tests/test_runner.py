@@ -1,0 +1,56 @@
+"""tools/run_comparisons.sh, with `semisuper` replaced by a stub that logs its arguments: which steps it runs, which
+published ones it skips, and what it publishes. The training commands themselves are tested in test_cli.py."""
+import json
+import os
+import stat
+
+from conftest import ROOT, run, tail
+
+STUB = """#!/usr/bin/env bash
+echo "$*" >> "$SEMISUPER_STUB_LOG"
+"""
+
+
+def _row(stage, seed, percent): return {"stage": stage, "subset_seed": seed, "percent": percent}
+
+
+def _runner(tmp_path, *args):
+    "Run the script in a scratch folder holding a published `remix` record; the stub's log, one call per line."
+    (tmp_path / "bin").mkdir()
+    stub = tmp_path / "bin" / "semisuper"
+    stub.write_text(STUB)
+    stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    record = tmp_path / "results" / "cpu-remix"
+    record.mkdir(parents=True)
+    rows = [_row("fixmatch", 0, p) for p in (1, 2)] + [_row("fixmatch", s, p) for s in (1, 2) for p in (1, 2, 5)]
+    rows += [_row("active_random", 0, 5), _row("finetune", 1, 1)]
+    (record / "results.json").write_text(json.dumps(rows))
+    log = tmp_path / "calls.log"
+    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "DATA", "cpu", *args], cwd=tmp_path,
+               env={"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "SEMISUPER_STUB_LOG": str(log)})
+    assert proc.returncode == 0, tail(proc)
+    return proc, log.read_text().splitlines() if log.exists() else []
+
+
+def test_runner_skips_published_steps(tmp_path):
+    proc, calls = _runner(tmp_path, "fixmatch", "remix")
+    trained = [c for c in calls if c.startswith("fixmatch")]
+    assert trained == ["fixmatch --data DATA --preset cpu --protocol remix --out runs/cpu-remix --quiet "
+                       "--set subset_seeds=[0] --set percents=[5]"], calls
+    # publishing after the step covers the protocols on record (only `remix` here), report then compare
+    assert calls[1:] == ["report results/cpu-remix --out results --no-embeddings",
+                         "compare results/cpu-remix --out results"], calls
+    assert "== " in proc.stdout and "remix subset 0, 5 %" in proc.stdout
+
+
+def test_runner_active_steps_match_any_budget(tmp_path):
+    _, calls = _runner(tmp_path, "active", "remix")
+    active = [c for c in calls if c.startswith("active")]
+    # 3 subset seeds x 5 strategies, less the published (random, seed 0) step, whatever its budget
+    assert len(active) == 14 and not any("subset_seeds=[0]" in c and "random" in c for c in active), active
+    assert sum(c.startswith("pretrain") for c in calls) == 14  # Stage 1 is resumed (or skipped) before each
+
+
+def test_runner_refuses_unknown_method(tmp_path):
+    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "DATA", "cpu", "nosuch", "remix"], cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown method nosuch" in proc.stderr, tail(proc)
