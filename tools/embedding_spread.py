@@ -26,13 +26,11 @@ def main():
     import keras
     import semisuper.pipeline  # noqa: F401 (registers every model class the files may hold)
     from semisuper.data import load_xrays
+    from semisuper.simclr import embed  # scales uint8 to the [0, 1] the encoders take, inference mode, batched
     xrays = load_xrays(args.data, size=args.size)
-    rows = np.random.default_rng(0).choice(len(xrays.images), args.n, replace=False)
-    images = xrays.images[rows].astype("float32") / 255.0  # the encoders take [0, 1]
+    images = xrays.images[np.random.default_rng(0).choice(len(xrays.images), args.n, replace=False)]
     for path in args.models:
-        encoder = keras.saving.load_model(path, compile=False).encoder
-        z = np.concatenate([keras.ops.convert_to_numpy(encoder(images[i:i + 128], training=False))
-                            for i in range(0, len(images), 128)])
+        z = embed(keras.saving.load_model(path, compile=False).encoder, images)
         cosine, rank = spread(z)
         print(f"{path}: {z.shape[1]} features, mean pairwise cosine {cosine:.3f}, effective rank {rank:.1f}")
 
