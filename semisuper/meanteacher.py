@@ -79,13 +79,15 @@ class MomentumContrast(keras.Model):
         q = ops.normalize(ops.cast(y_pred[:b], "float32"), axis=-1)
         keys = [ops.normalize(ops.cast(k, "float32"), axis=-1) for k in ops.split(y_pred[b:], positives, axis=0)]
         # a copy of the queue: it is updated in place below, and torch autograd keeps what the loss read
-        negatives = ops.matmul(q, ops.transpose(ops.copy(ops.cast(self.queue, "float32")))) / self.temperature  # (B, K)
+        queued = ops.matmul(q, ops.transpose(ops.copy(ops.cast(self.queue, "float32")))) / self.temperature  # (B, K)
+        own = ops.arange(b, dtype="int32")
         loss, hits = 0.0, 0.0
-        for k in keys:  # JCL: the mean over positives of each positive's InfoNCE against the queue
-            positive = ops.sum(q * k, axis=-1, keepdims=True) / self.temperature
-            logits = ops.concatenate([positive, negatives], axis=-1)
-            loss = loss + ops.mean(ops.logsumexp(logits, axis=-1) - positive[:, 0])
-            hits = hits + ops.mean(ops.cast(ops.argmax(logits, axis=-1) == 0, "float32"))
+        for k in keys:  # JCL: the mean over positives of each positive's InfoNCE
+            # negatives: the queue AND the other images' keys of this batch, so that a fresh key is no giveaway
+            logits = ops.concatenate([ops.matmul(q, ops.transpose(k)) / self.temperature, queued], axis=-1)  # (B, B + K)
+            positive = ops.sum(q * k, axis=-1) / self.temperature
+            loss = loss + ops.mean(ops.logsumexp(logits, axis=-1) - positive)
+            hits = hits + ops.mean(ops.cast(ops.argmax(logits, axis=-1) == own, "float32"))
         self.contrastive_accuracy.update_state(hits / positives)
         if training:  # after the loss has read the queue and the teacher: enqueue this batch's keys, move the teacher
             self._enqueue(keys[0])
