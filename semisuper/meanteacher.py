@@ -176,8 +176,9 @@ class MeanTeacher(keras.Model):
         consistency = ops.mean(ops.sum((p_student - p_teacher) ** 2, axis=-1))
         self.consistency_loss.update_state(consistency)
         loss = loss + self.consistency * sigmoid_rampup(self.step, self.ramp_steps) * consistency
-        if training:
-            ema_update(self.teacher, self.student, self.momentum)
+        if training:  # the teacher is the plain average of the students so far until that moves slower than `momentum`
+            # (Tarvainen & Valpola's warm-up): the random head both start from fades in a few steps, not ~1/(1 - momentum)
+            ema_update(self.teacher, self.student, ops.minimum(1.0 - 1.0 / (ops.cast(self.step, "float32") + 1.0), self.momentum))
             self.step.assign(self.step + 1)
         return loss
 
