@@ -226,7 +226,9 @@ def publish_run(run_dir, dest) -> list[dict]:
         if target.exists() and gzip.decompress(target.read_bytes()) != data:
             raise ValueError(f"{run_dir} used other splits or label subsets than {dest} ({name}); publish it elsewhere")
     dest.mkdir(parents=True, exist_ok=True)
-    (dest / "config.json").write_text(json.dumps({**config, "out": str(run_dir)}, indent=2) + "\n")
+    # the record's settings; which steps ran is each row's (its percent, seed, backend), not the last invocation's pick
+    settings = {k: v for k, v in config.items() if k not in NOT_SHAPING}
+    (dest / "config.json").write_text(json.dumps({**settings, "out": str(run_dir)}, indent=2) + "\n")
     made_here = {k: config[k] for k in ("backend", "machine") if config.get(k)}  # for steps that predate per-step records
     # rows published before steps recorded their backend were made under the record's backend of then
     kept = [{"backend": before["backend"], **r} if before.get("backend") else r for r in _published(dest)]
