@@ -226,7 +226,8 @@ def publish_run(run_dir, dest) -> list[dict]:
         if target.exists() and gzip.decompress(target.read_bytes()) != data:
             raise ValueError(f"{run_dir} used other splits or label subsets than {dest} ({name}); publish it elsewhere")
     dest.mkdir(parents=True, exist_ok=True)
-    # the record's settings; which steps ran is each row's (its percent, seed, backend), not the last invocation's pick
+    # the record's settings: which steps ran is each row's (percent, seed), not the last invocation's pick; backend
+    # and machine stay, as the fallback for rows that predate per-row records
     settings = {k: v for k, v in config.items() if k not in NOT_SHAPING}
     (dest / "config.json").write_text(json.dumps({**settings, "out": str(run_dir)}, indent=2) + "\n")
     made_here = {k: config[k] for k in ("backend", "machine") if config.get(k)}  # for steps that predate per-step records
