@@ -332,13 +332,14 @@ def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5)) -> l
         if len(ranked) < 2: continue
         ((m1, s1, n1), a), ((m2, s2, n2), b) = ranked[:2]
         spread = float(np.hypot(s1, s2))
-        if m1 - m2 < 0.05:  # a lead of 0.0 at the precision shown names no leader
-            out.append(f"- {p} %: **{STAGE_NAMES[a]}** {m1:.1f} and **{STAGE_NAMES[b]}** {m2:.1f} are level (gap under "
-                       f"0.05 points; spread {spread:.1f}; n = {n1} and {n2}).")
+        gap = round(m1, 1) - round(m2, 1)  # the gap of the means as printed, so the line's arithmetic checks out
+        if gap < 0.05:  # level as printed: name no leader
+            out.append(f"- {p} %: **{STAGE_NAMES[a]}** {m1:.1f} and **{STAGE_NAMES[b]}** {m2:.1f} are level "
+                       f"(spread {spread:.1f}; n = {n1} and {n2}).")
             continue
         verdict = ("beyond the seed-to-seed spread" if m1 - m2 > spread and min(n1, n2) >= 2 else
                    "within the seed-to-seed spread" if min(n1, n2) >= 2 else "with too few seeds to judge")
-        out.append(f"- {p} %: **{STAGE_NAMES[a]}** {m1:.1f} leads {STAGE_NAMES[b]} {m2:.1f} by {m1 - m2:.1f} points, "
+        out.append(f"- {p} %: **{STAGE_NAMES[a]}** {m1:.1f} leads {STAGE_NAMES[b]} {m2:.1f} by {gap:.1f} points, "
                    f"{verdict} ({spread:.1f}; n = {n1} and {n2}).")
     return out
 
