@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import load_xrays, make_split
-from .pipeline import STAGE_NAMES, STAGES, Config, finished_rows, preset, results_table
+from .pipeline import STAGE_NAMES, STAGES, Config, _fingerprint, finished_rows, preset, results_table
 from .training import read_log
 
 # %% auto #0
@@ -236,8 +236,13 @@ def publish_run(run_dir, dest) -> list[dict]:
     rows = merge_rows(kept, [{**made_here, **r} for r in finished_rows(run_dir)])
     (dest / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     for log in run_dir.glob("**/log.csv"):  # a step still training has no model yet: its log is not a result
-        if not any((log.parent / name).exists() for name in ("model.keras", "simclr.keras")): continue
+        models = [log.parent / name for name in ("model.keras", "simclr.keras") if (log.parent / name).exists()]
+        if not models: continue
         target = dest / "logs" / log.parent.relative_to(run_dir) / "log.csv"
+        if log.parent.name == "pretrain" and target.exists() and target.read_bytes() != log.read_bytes():
+            # a rebuilt pretraining: the published log stays with the rows made from the lost model, and the new one
+            # is named by its model's fingerprint, as are the rows made from it (their `pretrained`)
+            target = target.with_name(f"log-{_fingerprint(models[0])}.csv")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(log, target)
     for name, data in manifests.items():
