@@ -6,12 +6,15 @@
 #   usage: tools/run_comparisons.sh [DATA] [PRESET] [METHODS] [PROTOCOLS]
 #          (defaults: ../shared/data/chest_xray cpu "fixmatch meanteacher reconstruct active" "remix patient")
 #   e.g.   KERAS_BACKEND=tensorflow nohup tools/run_comparisons.sh > runs/comparisons.log 2>&1 &
+# ACTIVE_STRATEGIES picks active learning's strategies (default all five); with two classes margin ranks as entropy
+# does (nbs/16_active asserts it), so ACTIVE_STRATEGIES="random entropy augvar kcenter" skips a repeated row.
 set -euo pipefail
 data=${1:-../shared/data/chest_xray}
 preset=${2:-cpu}
 methods=${3:-fixmatch meanteacher reconstruct active}
 protocols=${4:-remix patient}
 export KERAS_BACKEND=${KERAS_BACKEND:-tensorflow}
+strategies=${ACTIVE_STRATEGIES:-random entropy margin augvar kcenter}
 
 record() {  # the run folder of a protocol where this machine has one, else its published record
   if [ -f "runs/$preset-$1/config.json" ]; then echo "runs/$preset-$1"; else echo "results/$preset-$1"; fi
@@ -55,7 +58,7 @@ for method in $methods; do
       done; done ;;
     active)  # from the run's Stage 1 model, rebuilt where this machine lacks it (each row names its pretraining)
       for protocol in $protocols; do for seed in 0 1 2; do
-        for strategy in random entropy margin augvar kcenter; do
+        for strategy in $strategies; do
           if published "active_$strategy" "$protocol" "$seed"; then continue; fi
           echo "== $(date -u +%H:%M) active learning ($strategy) $protocol subset $seed"
           semisuper pretrain --data "$data" --preset "$preset" --protocol "$protocol" --out "runs/$preset-$protocol" --quiet | tail -n 1
