@@ -57,13 +57,14 @@ COLOURS = {"baseline": "tab:grey", "finetune": "tab:blue", "distill": "tab:orang
            "meanteacher": "tab:purple", "reconstruct": "tab:brown"}
 
 
-def plot_label_efficiency(runs: dict[str, list[dict]], path=None, metric: str = "accuracy"):
-    "Mean ± std of `metric` against the label fraction, one panel per run, the reference's points hollow."
+def plot_label_efficiency(runs: dict[str, list[dict]], path=None, metric: str = "accuracy", stages=tuple(STAGE_NAMES)):
+    "Mean ± std of `metric` against the label fraction for `stages`, one panel per run, the reference's points hollow."
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(runs), figsize=(5 * len(runs), 3.8), squeeze=False, sharey=True)
     for ax, (name, rows) in zip(axes[0], runs.items()):
         stats = summarize(rows, metric)
         for stage, label in STAGE_NAMES.items():
+            if stage not in stages: continue
             points = sorted((p, *v) for (s, p), v in stats.items() if s == stage)
             if points:
                 p, mean, std, _ = map(np.array, zip(*points))
@@ -272,7 +273,8 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
         if run_dir.resolve() != (out / name).resolve(): publish_run(run_dir, out / name)
     runs = read_runs([out / name for name in sources])
     plt = _pyplot()
-    plt.close(plot_label_efficiency({name: rows for name, (_, _, rows) in runs.items()}, out / "label_efficiency.png"))
+    plt.close(plot_label_efficiency({name: rows for name, (_, _, rows) in runs.items()}, out / "label_efficiency.png",
+                                    stages=STAGES))  # SimCLRv2 beside the reference; every method: comparison.png
     text = ["# Results", "",
             f"Written by `semisuper report {' '.join(str(r) for r in run_dirs)} --out {out}`. Test accuracy is "
             "the mean ± std over label-subset seeds (n = number of seeds finished); every number comes from the run "
