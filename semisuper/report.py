@@ -21,9 +21,10 @@ from .pipeline import STAGE_NAMES, STAGES, Config, _fingerprint, finished_rows, 
 from .training import read_log
 
 # %% auto #0
-__all__ = ['REFERENCE', 'COLOURS', 'KIND_COLOURS', 'NOT_SHAPING', 'COMPARED', 'COMMANDS', 'summarize', 'reference_table',
-           'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy', 'embedding_map', 'reproduce_command',
-           'merge_rows', 'publish_run', 'read_runs', 'write_report', 'comparison_table', 'leaders', 'write_comparison']
+__all__ = ['REFERENCE', 'COLOURS', 'ACTIVE', 'KIND_COLOURS', 'NOT_SHAPING', 'COMPARED', 'COMMANDS', 'summarize',
+           'reference_table', 'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy', 'embedding_map',
+           'reproduce_command', 'merge_rows', 'publish_run', 'read_runs', 'write_report', 'comparison_table', 'leaders',
+           'write_comparison']
 
 # %% ../nbs/10_report.ipynb #0bd5c7e9
 REFERENCE = {"baseline": {100: 98.9}, "finetune": {1: 94.5, 2: 96.8, 5: 97.1}, "distill": {1: 96.3, 2: 97.6, 5: 98.1}}
@@ -53,12 +54,19 @@ def _pyplot():
     return plt
 
 
+# one colour per method in every panel: left to matplotlib's cycle, eleven methods wrapped its ten colours and a
+# strategy missing from one panel shifted the rest
 COLOURS = {"baseline": "tab:grey", "finetune": "tab:blue", "distill": "tab:orange", "fixmatch": "tab:green",
-           "meanteacher": "tab:purple", "reconstruct": "tab:brown"}
+           "meanteacher": "tab:purple", "reconstruct": "tab:brown", "active_random": "black",
+           "active_entropy": "tab:red", "active_margin": "tab:pink", "active_augvar": "tab:cyan",
+           "active_kcenter": "tab:olive"}
+ACTIVE = [s for s in COLOURS if s.startswith("active_")]
 
 
 def plot_label_efficiency(runs: dict[str, list[dict]], path=None, metric: str = "accuracy", stages=tuple(STAGE_NAMES)):
-    "Mean ± std of `metric` against the label fraction for `stages`, one panel per run, the reference's points hollow."
+    """Mean ± std of `metric` against the label fraction for `stages`, one panel per run, the reference's points
+    hollow. Active-learning points (diamonds, all at 5 %) are drawn side by side just right of their fraction so
+    their error bars do not hide each other; one legend beside the panels names every method of any panel."""
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(runs), figsize=(5 * len(runs), 3.8), squeeze=False, sharey=True)
     for ax, (name, rows) in zip(axes[0], runs.items()):
@@ -68,7 +76,9 @@ def plot_label_efficiency(runs: dict[str, list[dict]], path=None, metric: str = 
             points = sorted((p, *v) for (s, p), v in stats.items() if s == stage)
             if points:
                 p, mean, std, _ = map(np.array, zip(*points))
-                ax.errorbar(p, mean, yerr=std, marker="o", capsize=3, color=COLOURS.get(stage), label=label)
+                if stage in ACTIVE: p = p * 1.06 ** (ACTIVE.index(stage) + 1)
+                ax.errorbar(p, mean, yerr=std, marker="D" if stage in ACTIVE else "o", capsize=3,
+                            color=COLOURS.get(stage), label=label)
             if metric == "accuracy" and stage in REFERENCE:
                 ref = sorted(REFERENCE[stage].items())
                 ax.plot(*zip(*ref), linestyle="none", marker="s", markerfacecolor="none", color=COLOURS[stage],
@@ -77,9 +87,12 @@ def plot_label_efficiency(runs: dict[str, list[dict]], path=None, metric: str = 
         ax.set_xticks([1, 2, 5, 10, 100], ["1", "2", "5", "10", "100"])
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel(f"test {metric} (%)")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
+    named = {}  # label -> handle, across panels, in the order methods are drawn
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()): named.setdefault(label, handle)
     fig.tight_layout()
-    if path: fig.savefig(path, dpi=120)
+    fig.legend(named.values(), named.keys(), fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    if path: fig.savefig(path, dpi=120, bbox_inches="tight")  # tight: keep the legend outside the panels
     return fig
 
 # %% ../nbs/10_report.ipynb #d4a90a3a
