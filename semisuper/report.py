@@ -224,8 +224,9 @@ def _published(folder: Path) -> list[dict]:
 
 def publish_run(run_dir, dest) -> list[dict]:
     """Add a run folder's finished steps to its published record `dest`: config, results, logs and gzipped manifests
-    (no models: the command rebuilds them). Steps published before (another session, another machine) are kept
-    unless this run redid them; a run with other splits or other result-shaping settings is refused."""
+    (no models: the command rebuilds them), and for active learning the images each step had labelled
+    (`selections/`). Steps published before (another session, another machine) are kept unless this run redid them;
+    a run with other splits or other result-shaping settings is refused."""
     run_dir, dest = Path(run_dir), Path(dest)
     if not (run_dir / "config.json").exists(): raise FileNotFoundError(f"{run_dir} is not a run folder (no config.json)")
     config = json.loads((run_dir / "config.json").read_text())
@@ -250,7 +251,9 @@ def publish_run(run_dir, dest) -> list[dict]:
     rows = merge_rows(kept, [{**made_here, **r} for r in finished_rows(run_dir)])
     (dest / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     for log in run_dir.glob("**/log.csv"):  # a step still training has no model yet: its log is not a result
-        models = [log.parent / name for name in ("model.keras", "simclr.keras") if (log.parent / name).exists()]
+        # an active-learning round logs one folder below its step's model
+        models = [d / name for d in (log.parent, log.parent.parent) for name in ("model.keras", "simclr.keras")
+                  if (d / name).exists()]
         if not models: continue
         target = dest / "logs" / log.parent.relative_to(run_dir) / "log.csv"
         if log.parent.name == "pretrain" and target.exists() and target.read_bytes() != log.read_bytes():
@@ -259,6 +262,12 @@ def publish_run(run_dir, dest) -> list[dict]:
             target = target.with_name(f"log-{_fingerprint(models[0])}.csv")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(log, target)
+    for step in (p.parent for p in run_dir.glob("active_*/*/model.keras")):  # finished active-learning steps
+        target = dest / "selections" / step.relative_to(run_dir)
+        for chosen in [step / "labelled.json", *step.glob("round_*/selected.json")]:  # all it had labelled; each round's pick
+            if chosen.exists():
+                (target / chosen.parent.relative_to(step)).mkdir(parents=True, exist_ok=True)
+                shutil.copy(chosen, target / chosen.relative_to(step))
     for name, data in manifests.items():
         (dest / "manifests").mkdir(exist_ok=True)
         (dest / "manifests" / f"{name}.gz").write_bytes(gzip.compress(data, mtime=0))  # mtime=0: same manifest, same bytes
