@@ -55,7 +55,7 @@ def matmul_peak(n=2048, repeats=10) -> dict:
     return best
 
 
-from semisuper.pipeline import preset
+from semisuper.runs import preset
 from semisuper.simclr import simclr_model
 cfg = preset("cpu")
 flops = model_flops(simclr_model(**cfg.model_args()))

@@ -19,7 +19,7 @@ from semisuper.augment import xray_views
 from semisuper.data import contrastive_dataset
 from semisuper.models import no_decay_variables
 from semisuper.optim import LARS
-from semisuper.pipeline import preset
+from semisuper.runs import preset
 from semisuper.simclr import simclr_model
 
 cfg = preset(args.preset, **({"stem": args.stem} if args.stem else {}))

@@ -18,13 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .pipeline import PRESETS, STAGES, load_config, preset, run_pipeline
+from .runs import PRESETS, load_config, preset
+from .methods import METHODS, commands
+from .pipeline import run_pipeline
 from .training import TrainingDiverged
 from .data import (FOLDERS, KINDS, LABEL_PERCENTS, PROTOCOLS, SAMPLE_ROOT, format_table,
                             label_subsets, load_xrays, make_split, read_manifest, write_manifest)
 
 # %% auto #0
-__all__ = ['PIPELINE_COMMANDS', 'prepare_data', 'evaluate_model', 'parser', 'pipeline_config', 'main']
+__all__ = ['prepare_data', 'evaluate_model', 'parser', 'pipeline_config', 'main']
 
 # %% ../nbs/90_cli.ipynb #0f050cea
 def prepare_data(data=None, out="runs/data", size: int = 64, seed: int = 0, subset_seed: int = 0,
@@ -120,9 +122,10 @@ def _setting(text):
     except json.JSONDecodeError: return key.strip(), value
 
 
-PIPELINE_COMMANDS = {"run": None, "pretrain": ("pretrain",), "finetune": ("finetune",), "distill": ("distill",),
-                     "baseline": ("baseline",), "fixmatch": ("fixmatch",), "meanteacher": ("meanteacher",),
-                     "reconstruct": ("reconstruct",), "active": ("active",)}
+def _runs(command: str) -> str:
+    "What a method command runs, in words (from the registry)."
+    if command == "run": return "SimCLRv2 (Stage 1, 2 and 3) and the supervised baseline, then the results table"
+    return "; ".join(METHODS[name].label for name in commands()[command])
 
 
 def parser() -> argparse.ArgumentParser:
@@ -131,10 +134,10 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     data_help = ("data root with {train,val,test}/{NORMAL,PNEUMONIA}/ (default: $SEMISUPER_DATA, else the bundled "
                  "460-image sample)")
-    for name in PIPELINE_COMMANDS:
-        what = "every stage and the results table" if name == "run" else f"the {name} stage"
-        cmd = sub.add_parser(name, help=what, description=f"Run {what} into a run folder; finished steps are skipped "
-                                                           "and an interrupted one resumes.")
+    for name in commands():  # one per command of the method registry, and `run`
+        what = _runs(name)
+        cmd = sub.add_parser(name, help=what, description=f"{what}, into a run folder; finished steps are skipped and "
+                                                           "an interrupted one resumes.")
         cmd.add_argument("--data", help=data_help)
         cmd.add_argument("--preset", choices=sorted(PRESETS), help="settings preset (default: smoke on the bundled "
                                                                    "sample, cpu on a data folder)")
@@ -217,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             cfg, data = pipeline_config(args)
             out = args.out or f"runs/{cfg.preset}-{cfg.protocol}"
-            run_pipeline(cfg, data or SAMPLE_ROOT, out, stages=PIPELINE_COMMANDS[args.command] or STAGES,
+            run_pipeline(cfg, data or SAMPLE_ROOT, out, methods=commands()[args.command],
                          verbose=2 if args.quiet else "auto")
     except (FileNotFoundError, ValueError) as e:
         print(f"semisuper: error: {e}", file=sys.stderr)

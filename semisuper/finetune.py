@@ -14,14 +14,14 @@ import numpy as np
 from keras import layers
 
 from .data import supervised_dataset
-from .models import ProjectionHead, no_decay_variables
+from .models import ProjectionHead, load_model, no_decay_variables
 from .optim import warmup_cosine
 from .simclr import simclr_model
 from .training import fit_safely
 
 # %% auto #0
-__all__ = ['BALANCE', 'classifier', 'baseline_classifier', 'balanced_class_weight', 'oversample', 'adamw_cosine',
-           'train_classifier']
+__all__ = ['BALANCE', 'classifier', 'baseline_classifier', 'pretrained_classifier', 'balanced_class_weight', 'oversample',
+           'adamw_cosine', 'train_classifier']
 
 # %% ../nbs/07_finetune.ipynb #6bdffcc6
 def classifier(encoder: keras.Model, head: ProjectionHead | None = None, from_layer: int = 1, num_classes: int = 2,
@@ -42,6 +42,13 @@ def baseline_classifier(from_layer: int = 1, num_classes: int = 2, **model_args)
     "The classifier Stage 2 builds, from random weights (the supervised baseline, and the student); `model_args` go to `simclr_model`."
     fresh = simclr_model(**model_args)  # the very encoder and head Stage 1 would train
     return classifier(fresh.encoder, fresh.head, from_layer, num_classes, name="baseline")
+
+
+def pretrained_classifier(path, from_layer: int = 1, num_classes: int = 2) -> keras.Model:
+    """A fresh classifier from a saved pretrained model (any with `.encoder` and `.head`: SimCLR, the mean teacher's
+    and the reconstruction pretrainings): every step that loads it starts from the same weights."""
+    pretrained = load_model(path, compile=False)
+    return classifier(pretrained.encoder, pretrained.head, from_layer, num_classes)
 
 # %% ../nbs/07_finetune.ipynb #665d6e18
 BALANCE = ("weights", "sampling", "none")

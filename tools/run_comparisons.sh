@@ -7,7 +7,7 @@
 #          (defaults: ../shared/data/chest_xray cpu "fixmatch meanteacher reconstruct active" "remix patient")
 #   e.g.   KERAS_BACKEND=tensorflow nohup tools/run_comparisons.sh > runs/comparisons.log 2>&1 &
 # ACTIVE_STRATEGIES picks active learning's strategies (default all five); with two classes margin ranks as entropy
-# does (nbs/16_active asserts it), so ACTIVE_STRATEGIES="random entropy augvar kcenter" skips a repeated row.
+# does (nbs/12_active asserts it), so ACTIVE_STRATEGIES="random entropy augvar kcenter" skips a repeated row.
 set -euo pipefail
 data=${1:-../shared/data/chest_xray}
 preset=${2:-cpu}
