@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import keras
 import tensorflow as tf
-from keras.src.layers.preprocessing.data_layer import DataLayer  # Keras's base for tf.data-safe layers
+
 
 # %% auto #0
-__all__ = ['PAINTS', 'Augmentation', 'RandomResizedCrop', 'RandomFlip', 'RandomBrightnessContrast', 'RandomGaussianBlur',
-           'Augmenter', 'xray_views', 'RandomInpaint', 'RandomOutpaint', 'LocalPixelShuffle', 'RandomChoice',
-           'reconstruction_views', 'augmentation_grid']
+__all__ = ['PAINTS', 'split_seed', 'uniform', 'TFDataLayer', 'Augmentation', 'RandomResizedCrop', 'RandomFlip',
+           'RandomBrightnessContrast', 'RandomGaussianBlur', 'Augmenter', 'xray_views', 'box_mask', 'RandomInpaint',
+           'RandomOutpaint', 'LocalPixelShuffle', 'RandomChoice', 'reconstruction_views', 'augmentation_grid']
 
 # %% ../nbs/01_augment.ipynb #7c73f814
 def _seed(seed) -> tf.Tensor:
@@ -23,12 +23,24 @@ def _seed(seed) -> tf.Tensor:
     return tf.cast(tf.reshape(tf.convert_to_tensor(seed), [2]), tf.int64)
 
 
-def _split(seed, n: int) -> list[tf.Tensor]:
+def split_seed(seed, n: int) -> list[tf.Tensor]:
+    "`n` independent stateless seeds from one (for a layer's separate random draws)."
     return tf.unstack(tf.random.experimental.stateless_split(seed, n))
 
 
-def _uniform(seed, shape, low=0.0, high=1.0) -> tf.Tensor:
+def uniform(seed, shape, low=0.0, high=1.0) -> tf.Tensor:
+    "Stateless uniform floats in [`low`, `high`): the same `seed`, the same draw."
     return tf.random.stateless_uniform(shape, seed, low, high)
+
+
+class TFDataLayer(keras.layers.Layer):
+    """Base of layers made of TensorFlow ops that must run inside `tf.data` under any Keras backend: in a TF graph
+    (a `tf.data` map) `call` runs as plain TensorFlow, since JAX or torch cannot take a symbolic TF tensor; anywhere
+    else it is an ordinary Keras layer. What Keras's private `DataLayer` does, on public API."""
+
+    def __call__(self, inputs, *args, **kwargs):
+        if tf.inside_function() and not isinstance(inputs, keras.KerasTensor): return self.call(inputs, *args, **kwargs)
+        return super().__call__(inputs, *args, **kwargs)
 
 
 def _check_range(name, value, low=0.0, high=None):
@@ -43,7 +55,7 @@ def _check_p(p):
     return float(p)
 
 
-class Augmentation(DataLayer):
+class Augmentation(TFDataLayer):
     "Base of our augmentations: batched TF ops, per-image randomness, stateless `seed` at call time, applied with probability `p`."
 
     def __init__(self, p: float = 1.0, **kwargs):
@@ -55,10 +67,10 @@ class Augmentation(DataLayer):
         single = images.shape.rank == 3
         if single: images = images[None]
         if images.shape.rank != 4: raise ValueError(f"expected (batch, H, W, C) or (H, W, C) images, got shape {images.shape}")
-        choose, draw = _split(_seed(seed), 2)
+        choose, draw = split_seed(_seed(seed), 2)
         out = self.augment(images, draw)
         if self.p < 1.0:  # per image: keep the original with probability 1 - p
-            keep = _uniform(choose, [tf.shape(images)[0], 1, 1, 1]) >= self.p
+            keep = uniform(choose, [tf.shape(images)[0], 1, 1, 1]) >= self.p
             out = tf.where(keep, images, out)
         return out[0] if single else out
 
@@ -82,12 +94,12 @@ class RandomResizedCrop(Augmentation):
 
     def augment(self, images, seed):
         b = tf.shape(images)[0]
-        s_area, s_ratio, s_y, s_x = _split(seed, 4)
-        area = _uniform(s_area, [b], *self.area)
-        log_r = _uniform(s_ratio, [b], tf.math.log(self.ratio[0]), tf.math.log(self.ratio[1]))
+        s_area, s_ratio, s_y, s_x = split_seed(seed, 4)
+        area = uniform(s_area, [b], *self.area)
+        log_r = uniform(s_ratio, [b], tf.math.log(self.ratio[0]), tf.math.log(self.ratio[1]))
         w = tf.minimum(tf.sqrt(area * tf.exp(log_r)), 1.0)  # fractions of the image side
         h = tf.minimum(tf.sqrt(area / tf.exp(log_r)), 1.0)
-        y0, x0 = _uniform(s_y, [b]) * (1 - h), _uniform(s_x, [b]) * (1 - w)
+        y0, x0 = uniform(s_y, [b]) * (1 - h), uniform(s_x, [b]) * (1 - w)
         boxes = tf.stack([y0, x0, y0 + h, x0 + w], axis=1)
         return tf.image.crop_and_resize(images, boxes, tf.range(b), tf.shape(images)[1:3])
 
@@ -122,9 +134,9 @@ class RandomBrightnessContrast(Augmentation):
 
     def augment(self, images, seed):
         b = tf.shape(images)[0]
-        s_b, s_c = _split(seed, 2)
-        bright = _uniform(s_b, [b, 1, 1, 1], 1 - self.brightness, 1 + self.brightness)
-        contrast = _uniform(s_c, [b, 1, 1, 1], 1 - self.contrast, 1 + self.contrast)
+        s_b, s_c = split_seed(seed, 2)
+        bright = uniform(s_b, [b, 1, 1, 1], 1 - self.brightness, 1 + self.brightness)
+        contrast = uniform(s_c, [b, 1, 1, 1], 1 - self.contrast, 1 + self.contrast)
         images = images * bright
         mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
         return tf.clip_by_value((images - mean) * contrast + mean, 0.0, 1.0)
@@ -146,7 +158,7 @@ class RandomGaussianBlur(Augmentation):
         side = images.shape[1] or 64
         r = max(1, int(round(side * self.kernel_fraction)) // 2)  # kernel 2r+1 taps
         b = tf.shape(images)[0]
-        sigma = _uniform(seed, [b, 1], *self.sigma)
+        sigma = uniform(seed, [b, 1], *self.sigma)
         taps = tf.exp(-tf.square(tf.range(-r, r + 1, dtype=tf.float32))[None] / (2 * tf.square(sigma)))
         taps = tf.transpose(taps / tf.reduce_sum(taps, 1, keepdims=True))  # (2r+1, B)
         x = tf.transpose(images, [3, 1, 2, 0])  # (C, H, W, B): the batch becomes channels
@@ -158,7 +170,7 @@ class RandomGaussianBlur(Augmentation):
     def get_config(self): return {**super().get_config(), "sigma": self.sigma, "kernel_fraction": self.kernel_fraction}
 
 # %% ../nbs/01_augment.ipynb #833e0c83
-class _Composite(DataLayer):
+class _Composite(TFDataLayer):
     "A layer made of augmentation `layers` (instances or their serialized configs)."
 
     def __init__(self, layers, **kwargs):
@@ -178,7 +190,7 @@ class Augmenter(_Composite):
 
     def call(self, images, seed=None):
         images = tf.convert_to_tensor(images, tf.float32)
-        for layer, s in zip(self.layers, _split(_seed(seed), len(self.layers))):
+        for layer, s in zip(self.layers, split_seed(_seed(seed), len(self.layers))):
             images = layer(images, seed=s)
         return images
 
@@ -195,13 +207,13 @@ def xray_views(size: int = 64, area=(0.5, 1.0), flip: bool = False, brightness: 
     return Augmenter(layers, name="xray_views")
 
 # %% ../nbs/01_augment.ipynb #d91fef14
-def _box_mask(seed, shape, count, size) -> tf.Tensor:
+def box_mask(seed, shape, count, size) -> tf.Tensor:
     "(B, H, W, 1) float mask, 1 inside the union of 1..`count` random boxes per image with sides in `size` (fractions)."
     b, h, w = shape[0], shape[1], shape[2]
-    s_n, s_h, s_w, s_y, s_x = _split(seed, 5)
+    s_n, s_h, s_w, s_y, s_x = split_seed(seed, 5)
     n = tf.random.stateless_uniform([b, 1], s_n, 1, count + 1, dtype=tf.int32)
-    bh, bw = _uniform(s_h, [b, count], *size), _uniform(s_w, [b, count], *size)
-    y0, x0 = _uniform(s_y, [b, count]) * (1 - bh), _uniform(s_x, [b, count]) * (1 - bw)
+    bh, bw = uniform(s_h, [b, count], *size), uniform(s_w, [b, count], *size)
+    y0, x0 = uniform(s_y, [b, count]) * (1 - bh), uniform(s_x, [b, count]) * (1 - bw)
     yy = (tf.range(h, dtype=tf.float32) + 0.5) / tf.cast(h, tf.float32)
     xx = (tf.range(w, dtype=tf.float32) + 0.5) / tf.cast(w, tf.float32)
     inside_y = (yy[None, None, :] >= y0[..., None]) & (yy[None, None, :] < (y0 + bh)[..., None])  # (B, count, H)
@@ -221,9 +233,9 @@ class RandomInpaint(Augmentation):
         self.count, self.size = int(count), _check_range("size", size, 0.0, 1.0)
 
     def augment(self, images, seed):
-        s_mask, s_noise = _split(seed, 2)
-        mask = _box_mask(s_mask, tf.shape(images), self.count, self.size)
-        return mask * _uniform(s_noise, tf.shape(images)) + (1 - mask) * images
+        s_mask, s_noise = split_seed(seed, 2)
+        mask = box_mask(s_mask, tf.shape(images), self.count, self.size)
+        return mask * uniform(s_noise, tf.shape(images)) + (1 - mask) * images
 
     def get_config(self): return {**super().get_config(), "count": self.count, "size": self.size}
 
@@ -236,9 +248,9 @@ class RandomOutpaint(RandomInpaint):
         super().__init__(count=count, size=size, **kwargs)
 
     def augment(self, images, seed):
-        s_mask, s_noise = _split(seed, 2)
-        keep = _box_mask(s_mask, tf.shape(images), self.count, self.size)
-        return keep * images + (1 - keep) * _uniform(s_noise, tf.shape(images))
+        s_mask, s_noise = split_seed(seed, 2)
+        keep = box_mask(s_mask, tf.shape(images), self.count, self.size)
+        return keep * images + (1 - keep) * uniform(s_noise, tf.shape(images))
 
 
 @keras.saving.register_keras_serializable(package="semisuper")
@@ -255,15 +267,15 @@ class LocalPixelShuffle(Augmentation):
         h, w, c = images.shape[1], images.shape[2], images.shape[3]
         if h is None or w is None or c is None: raise ValueError("LocalPixelShuffle needs a static image size")
         nh, nw = h // t, w // t
-        s_shift, s_pick, s_perm = _split(seed, 3)
+        s_shift, s_pick, s_perm = split_seed(seed, 3)
         shift = tf.random.stateless_uniform([2], s_shift, 0, t, dtype=tf.int32)
         x = tf.roll(images, shift, axis=[1, 2])
         b = tf.shape(x)[0]
         tiles = tf.reshape(x[:, :nh * t, :nw * t], [b, nh, t, nw, t, c])
         tiles = tf.reshape(tf.transpose(tiles, [0, 1, 3, 2, 4, 5]), [b, nh, nw, t * t, c])
-        order = tf.argsort(_uniform(s_perm, [b, nh, nw, t * t]), axis=-1)
+        order = tf.argsort(uniform(s_perm, [b, nh, nw, t * t]), axis=-1)
         shuffled = tf.gather(tiles, order, axis=3, batch_dims=3)
-        pick = _uniform(s_pick, [b, nh, nw, 1, 1]) < self.fraction
+        pick = uniform(s_pick, [b, nh, nw, 1, 1]) < self.fraction
         tiles = tf.where(pick, shuffled, tiles)
         tiles = tf.transpose(tf.reshape(tiles, [b, nh, nw, t, t, c]), [0, 1, 3, 2, 4, 5])
         body = tf.reshape(tiles, [b, nh * t, nw * t, c])
@@ -279,7 +291,7 @@ class RandomChoice(_Composite):
 
     def call(self, images, seed=None):
         images = tf.convert_to_tensor(images, tf.float32)
-        seeds = _split(_seed(seed), len(self.layers) + 1)
+        seeds = split_seed(_seed(seed), len(self.layers) + 1)
         pick = tf.random.stateless_uniform([tf.shape(images)[0], 1, 1, 1], seeds[0], 0, len(self.layers), dtype=tf.int32)
         out = images
         for i, (layer, s) in enumerate(zip(self.layers, seeds[1:])):
@@ -306,7 +318,7 @@ def augmentation_grid(images, policy=None, seed: int = 0, labels=None, path=None
     images = np.asarray(images)
     images = images / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
     policy = policy or xray_views(images.shape[1])
-    s1, s2 = _split(tf.constant([seed, 0], tf.int64), 2)
+    s1, s2 = split_seed(tf.constant([seed, 0], tf.int64), 2)
     rows = [images, np.asarray(policy(images, seed=s1)), np.asarray(policy(images, seed=s2))]
     n = len(images)
     fig, axes = plt.subplots(3, n, figsize=(1.6 * n, 5.2), squeeze=False)

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import __version__
 from .runs import PRESETS, load_config, preset
-from .methods import METHODS, commands
+from .methods import METHODS, command_methods, commands
 from .pipeline import run_pipeline
 from .training import TrainingDiverged
 from .data import (FOLDERS, KINDS, LABEL_PERCENTS, PROTOCOLS, SAMPLE_ROOT, format_table,
@@ -146,6 +146,10 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--set", type=_setting, action="append", default=[], metavar="FIELD=VALUE",
                          help="override one setting, e.g. --set subset_seeds=[0,1,2] (repeatable)")
         cmd.add_argument("--out", help="run folder (default: runs/PRESET-PROTOCOL)")
+        cmd.add_argument("--only", action="append", choices=commands()[name], metavar="METHOD",
+                         help=f"only this method (repeatable; among {', '.join(commands()[name])})")
+        cmd.add_argument("--percent", type=int, action="append", metavar="P",
+                         help="only steps at this label fraction (repeatable; default: each method's own)")
         cmd.add_argument("--quiet", action="store_true", help="one line per epoch instead of progress bars")
     ev = sub.add_parser("evaluate", help="score a saved classifier on a manifest's test split")
     ev.add_argument("model", help="a .keras classifier (e.g. RUN/distill/1pct-subset0/model.keras)")
@@ -220,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             cfg, data = pipeline_config(args)
             out = args.out or f"runs/{cfg.preset}-{cfg.protocol}"
-            run_pipeline(cfg, data or SAMPLE_ROOT, out, methods=commands()[args.command],
+            run_pipeline(cfg, data or SAMPLE_ROOT, out, methods=command_methods(args.command, args.only), percents=args.percent,
                          verbose=2 if args.quiet else "auto")
     except (FileNotFoundError, ValueError) as e:
         print(f"semisuper: error: {e}", file=sys.stderr)

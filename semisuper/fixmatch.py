@@ -15,7 +15,7 @@ import tensorflow as tf
 from keras import ops
 
 from .augment import (Augmentation, Augmenter, RandomBrightnessContrast, RandomChoice, RandomGaussianBlur,
-                               RandomResizedCrop, _box_mask, _split, _uniform)
+                               RandomResizedCrop, box_mask, split_seed, uniform)
 from .data import supervised_dataset
 from .finetune import BALANCE, balanced_class_weight, oversample
 from .models import no_decay_variables
@@ -39,11 +39,11 @@ class RandomAffine(Augmentation):
 
     def augment(self, images, seed):
         b, h, w = tf.shape(images)[0], tf.shape(images)[1], tf.shape(images)[2]
-        s_r, s_k, s_x, s_y = _split(seed, 4)
-        angle = _uniform(s_r, [b], -self.degrees, self.degrees) * (math.pi / 180)
-        k = _uniform(s_k, [b], -self.shear, self.shear)
+        s_r, s_k, s_x, s_y = split_seed(seed, 4)
+        angle = uniform(s_r, [b], -self.degrees, self.degrees) * (math.pi / 180)
+        k = uniform(s_k, [b], -self.shear, self.shear)
         fh, fw = tf.cast(h, tf.float32), tf.cast(w, tf.float32)
-        tx, ty = _uniform(s_x, [b], -self.translate, self.translate) * fw, _uniform(s_y, [b], -self.translate, self.translate) * fh
+        tx, ty = uniform(s_x, [b], -self.translate, self.translate) * fw, uniform(s_y, [b], -self.translate, self.translate) * fh
         cos, sin = tf.cos(angle), tf.sin(angle)
         a0, a1, b0, b1 = cos, cos * k - sin, sin, sin * k + cos  # rotation @ shear: output pixel -> input pixel
         cx, cy = (fw - 1) / 2, (fh - 1) / 2
@@ -99,7 +99,7 @@ class Sharpness(Augmentation):
         smooth = tf.nn.depthwise_conv2d(images, tf.tile(kernel[..., None, None], [1, 1, c, 1]), [1, 1, 1, 1], "SAME")
         interior = tf.pad(tf.ones_like(images[:, 1:-1, 1:-1]), [[0, 0], [1, 1], [1, 1], [0, 0]])
         smooth = interior * smooth + (1 - interior) * images  # as PIL: the one-pixel border is not filtered
-        f = _uniform(seed, [tf.shape(images)[0], 1, 1, 1], *self.factor)
+        f = uniform(seed, [tf.shape(images)[0], 1, 1, 1], *self.factor)
         return tf.clip_by_value(smooth + f * (images - smooth), 0.0, 1.0)
 
     def get_config(self): return {**super().get_config(), "factor": self.factor}
@@ -115,7 +115,7 @@ class Cutout(Augmentation):
         self.size, self.fill = (float(size[0]), float(size[1])), float(fill)
 
     def augment(self, images, seed):
-        mask = _box_mask(seed, tf.shape(images), 1, self.size)
+        mask = box_mask(seed, tf.shape(images), 1, self.size)
         return mask * self.fill + (1 - mask) * images
 
     def get_config(self): return {**super().get_config(), "size": self.size, "fill": self.fill}
@@ -206,16 +206,22 @@ def fixmatch_dataset(images, labels, unlabelled, batch_size: int = 32, ratio: in
             .map(join, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE))
 
 
+def _mark_average_in_model(callback: keras.callbacks.SwapEMAWeights) -> None:
+    """Tell `SwapEMAWeights` that the model holds the averaged weights now. Keras has no public switch: this sets the
+    private flag `_ema_weights_in_model` (checked against Keras 3.15); the chapter's test fails loudly if it moves."""
+    callback._ema_weights_in_model = True
+
+
 class _SwapEMAWeights(keras.callbacks.SwapEMAWeights):
     "`SwapEMAWeights(swap_on_epoch=True)` that knows a resumed run was backed up with the average in the model."
 
     def __init__(self):
         super().__init__(swap_on_epoch=True)
-        self._first_epoch = True
+        self.first_epoch = True
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self._first_epoch and epoch > 0: self._ema_weights_in_model = True  # BackupAndRestore saved at an epoch end
-        self._first_epoch = False
+        if self.first_epoch and epoch > 0: _mark_average_in_model(self)  # BackupAndRestore saved at an epoch end
+        self.first_epoch = False
         super().on_epoch_begin(epoch, logs)
 
 

@@ -30,10 +30,10 @@ from .training import distribution_scope, fit_safely
 from .runs import Config, step_folder
 
 # %% auto #0
-__all__ = ['METHODS', 'STRATEGY_LABELS', 'STRATEGY_COLOURS', 'Step', 'Method', 'register', 'commands', 'pretrained_origin',
-           'train_simclr_step', 'fine_tune', 'finetune_step', 'distill_step', 'baseline_step', 'fixmatch_step',
-           'momentum_contrast_step', 'mean_teacher_step', 'reconstruct_contrast_step', 'reconstruct_step',
-           'active_step']
+__all__ = ['METHODS', 'STRATEGY_LABELS', 'STRATEGY_COLOURS', 'Step', 'Method', 'register', 'commands', 'command_methods',
+           'pretrained_origin', 'train_simclr_step', 'fine_tune', 'finetune_step', 'distill_step', 'baseline_step',
+           'fixmatch_step', 'momentum_contrast_step', 'mean_teacher_step', 'reconstruct_contrast_step',
+           'reconstruct_step', 'active_step']
 
 # %% ../nbs/14_methods.ipynb #d7e5c7bf
 @dataclasses.dataclass
@@ -131,6 +131,13 @@ def commands() -> dict[str, list[str]]:
     out = {"run": [m.name for m in METHODS.values() if m.in_run]}
     for m in METHODS.values(): out.setdefault(m.command, []).append(m.name)
     return out
+
+
+def command_methods(command: str, only=None) -> list[str]:
+    "The methods `command` runs: all of its methods, or those in `only` with the pretrainings of the command they need."
+    names = commands()[command]
+    if not only: return names
+    return [n for n in names if n in only or (METHODS[n].pretraining and any(n in METHODS[o].needs for o in only))]
 
 
 def pretrained_origin(method: Method, run) -> Path | None:

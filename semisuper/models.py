@@ -152,13 +152,8 @@ class ProjectionHead(keras.layers.Layer):
 
 # %% ../nbs/02_models.ipynb #c2f3d6db
 def no_decay_variables(model) -> list:
-    "Trainable batch-norm scales/shifts and biases of `model`, found by layer type, not by name."
-    found = []
-    for layer in model._flatten_layers(include_self=True):
-        if isinstance(layer, layers.BatchNormalization): found += [w for w in (layer.gamma, layer.beta) if w is not None]
-        elif getattr(layer, "bias", None) is not None and getattr(layer, "use_bias", False): found.append(layer.bias)
-    seen = set()
-    return [w for w in found if w.trainable and not (id(w) in seen or seen.add(id(w)))]
+    "Trainable batch-norm scales/shifts and biases of `model`: its one-dimensional trainable variables, found by shape, not by name."
+    return [w for w in model.trainable_variables if len(w.shape) <= 1]
 
 # %% ../nbs/02_models.ipynb #f16622e7
 def _unsynchronize(config):

@@ -13,9 +13,17 @@ import keras
 from keras import ops
 
 # %% auto #0
-__all__ = ['LARS', 'simclr_learning_rate', 'warmup_cosine']
+__all__ = ['variable_index', 'LARS', 'simclr_learning_rate', 'warmup_cosine']
 
 # %% ../nbs/04_optim.ipynb #355d04ca
+def variable_index(optimizer: keras.optimizers.Optimizer, variable) -> int:
+    """The slot of `variable` in `optimizer`'s per-variable state. Keras has no public accessor: every built-in
+    optimizer calls the private `_get_variable_index` (checked against Keras 3.15), which also knows the variables
+    TensorFlow's distribution strategies hand over. The only private Keras call of this module; a test fails loudly
+    if Keras moves it."""
+    return optimizer._get_variable_index(variable)
+
+
 @keras.saving.register_keras_serializable(package="semisuper")
 class LARS(keras.optimizers.Optimizer):
     "LARS (SimCLR's variant): L2 weight decay in the gradient, layer-wise trust ratio, heavy-ball momentum; `exclude` skips both."
@@ -46,7 +54,7 @@ class LARS(keras.optimizers.Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         lr = ops.cast(learning_rate, variable.dtype)
         g = ops.cast(gradient, variable.dtype)
-        index = self._get_variable_index(variable)
+        index = variable_index(self, variable)
         if self._adapt[index]:
             if self.decay: g = g + self.decay * variable
             w_norm, g_norm = ops.norm(ops.reshape(variable, [-1])), ops.norm(ops.reshape(g, [-1]))

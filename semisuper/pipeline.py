@@ -43,9 +43,11 @@ def run_step(method: Method, step: Step) -> dict | None:
     return finish_step(model, step.folder, step.xrays, step.test, row)
 
 # %% ../nbs/15_pipeline.ipynb #53299576
-def run_pipeline(cfg: Config, data=None, out="runs/semisuper", methods=None, echo=print, verbose="auto") -> list[dict]:
-    """Run `methods` (names in `METHODS`; default: those of `semisuper run`) of `cfg` on `data` into `out`; returns
-    every finished row of the run folder (also in `out/results.json`)."""
+def run_pipeline(cfg: Config, data=None, out="runs/semisuper", methods=None, percents=None, echo=print,
+                 verbose="auto") -> list[dict]:
+    """Run `methods` (names in `METHODS`; default: those of `semisuper run`) of `cfg` on `data` into `out`, at the
+    label fractions in `percents` only (default: each method's own); returns every finished row of the run folder
+    (also in `out/results.json`)."""
     names = list(methods) if methods is not None else [m.name for m in METHODS.values() if m.in_run]
     unknown = [n for n in names if n not in METHODS]
     if unknown: raise ValueError(f"unknown method(s) {unknown}; methods are {list(METHODS)}")
@@ -60,7 +62,7 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", methods=None, ech
     started, first = time.time(), cfg.subset_seeds[0]
     for seed in cfg.subset_seeds:
         for method in (m for m in METHODS.values() if m.name in names):
-            for percent in [None] if method.pretraining else method.fractions(cfg):
+            for percent in [None] if method.pretraining else [p for p in method.fractions(cfg) if not percents or p in percents]:
                 if (method.pretraining or percent == 100) and seed != first: continue  # the same step for every seed
                 echo(f"{method.label}" + (f": {percent} % labels, subset seed {seed}" if percent else ""))
                 folder = method.model_path(out, percent, seed).parent

@@ -1,5 +1,6 @@
 """tools/run_comparisons.sh, with `semisuper` replaced by a stub that logs its arguments: which steps it runs, which
-published ones it skips, and what it publishes. The training commands themselves are tested in test_cli.py."""
+published ones it skips, and what it publishes. Its steps come from the method registry. The training commands
+themselves are tested in test_cli.py."""
 import json
 import os
 import stat
@@ -36,21 +37,29 @@ def test_runner_skips_published_steps(tmp_path):
     proc, calls = _runner(tmp_path, "fixmatch", "remix")
     trained = [c for c in calls if c.startswith("fixmatch")]
     assert trained == ["fixmatch --data DATA --preset cpu --protocol remix --out runs/cpu-remix --quiet "
-                       "--set subset_seeds=[0] --set percents=[5]"], calls
+                       "--only fixmatch --set subset_seeds=[0] --percent 5"], calls
     # publishing after the step covers the protocols on record (only `remix` here), report then compare
     assert calls[1:] == ["report results/cpu-remix --out results --no-embeddings",
                          "compare results/cpu-remix --out results"], calls
-    assert "== " in proc.stdout and "remix subset 0, 5 %" in proc.stdout
+    assert "== " in proc.stdout and "FixMatch: remix subset 0, 5 %" in proc.stdout
 
 
-def test_runner_active_steps_match_any_budget(tmp_path):
+def test_runner_active_steps_one_strategy_each(tmp_path):
     _, calls = _runner(tmp_path, "active", "remix")
     active = [c for c in calls if c.startswith("active")]
-    # 3 subset seeds x 5 strategies, less the published (random, seed 0) step, whatever its budget
-    assert len(active) == 14 and not any("subset_seeds=[0]" in c and "random" in c for c in active), active
-    assert sum(c.startswith("pretrain") for c in calls) == 14  # Stage 1 is resumed (or skipped) before each
+    # 3 subset seeds x 5 strategies (each one registered method), less the published (random, seed 0) step
+    assert len(active) == 14 and not any("subset_seeds=[0]" in c and "active_random" in c for c in active), active
+    assert all("--percent 5" in c and c.count("--only active_") == 1 for c in active)
+    assert sum(c.startswith("pretrain") for c in calls) == 14  # Stage 1 (another command's) is resumed before each
+
+
+def test_runner_builds_its_own_pretraining_per_protocol(tmp_path):
+    _, calls = _runner(tmp_path, "meanteacher", "remix patient")
+    steps = [c.split(" --quiet ")[0].split("--protocol ")[1].split()[0] for c in calls if c.startswith("meanteacher")]
+    assert steps == ["remix"] * 9 + ["patient"] * 9, steps  # protocol by protocol: one pretraining each
+    assert not any(c.startswith("pretrain") for c in calls)
 
 
 def test_runner_refuses_unknown_method(tmp_path):
     proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "DATA", "cpu", "nosuch", "remix"], cwd=tmp_path)
-    assert proc.returncode == 2 and "unknown method nosuch" in proc.stderr, tail(proc)
+    assert proc.returncode == 2 and "unknown method nosuch" in proc.stderr and "fixmatch" in proc.stderr, tail(proc)

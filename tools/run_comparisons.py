@@ -1,0 +1,84 @@
+"""Every comparison of results/COMPARISON.md on the full data, one step (method, protocol, subset seed, label fraction)
+per invocation, published into results/ after each, so a working session that stops loses at most the step in progress
+(which resumes from its last finished epoch). Published steps are skipped, so run it again to go on; commit results/
+whenever a step has been published. Which steps a command has, and what it needs first, comes from the method registry
+(`semisuper.methods`): a method registered there is run here with nothing else to edit.
+
+    usage: tools/run_comparisons.sh [DATA] [PRESET] [COMMANDS] [PROTOCOLS]
+           (defaults: ../shared/data/chest_xray cpu "fixmatch meanteacher reconstruct active" "remix patient")
+    e.g.   KERAS_BACKEND=tensorflow nohup tools/run_comparisons.sh > runs/comparisons.log 2>&1 &
+
+ACTIVE_STRATEGIES picks active learning's strategies (default all five); with two classes margin ranks as entropy
+does (nbs/12_active asserts it), so ACTIVE_STRATEGIES="random entropy augvar kcenter" skips a repeated row.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEFAULTS = ("../shared/data/chest_xray", "cpu", "fixmatch meanteacher reconstruct active", "remix patient")
+
+
+def published(preset: str, protocol: str, method: str, seed: int, percent: int) -> bool:
+    "Is the step in the published record? (run folders do not outlive a session)"
+    path = Path(f"results/{preset}-{protocol}/results.json")
+    rows = json.loads(path.read_text()) if path.exists() else []
+    return any(r["stage"] == method and r["subset_seed"] == seed and r["percent"] == percent for r in rows)
+
+
+def semisuper(*args: str, lines: int = 3):
+    "Run the CLI, show the last `lines` lines of its output; a failed step stops the runner with its exit code."
+    proc = subprocess.run(["semisuper", *args], stdout=subprocess.PIPE, text=True)
+    print("\n".join(proc.stdout.splitlines()[-lines:]), flush=True)
+    if proc.returncode: sys.exit(proc.returncode)
+
+
+def publish(preset: str, protocols: list[str]):
+    "Report and compare every protocol this machine or results/ has, not only those run now: one record of all."
+    names = list(dict.fromkeys([*protocols, *(p.name.split("-", 1)[1] for root in ("runs", "results")
+                                               for p in sorted(Path(root).glob(f"{preset}-*")) if p.is_dir())]))
+    names = [n for n in names if Path(f"runs/{preset}-{n}").is_dir() or Path(f"results/{preset}-{n}").is_dir()]
+    records = [f"runs/{preset}-{n}" if Path(f"runs/{preset}-{n}/config.json").exists() else f"results/{preset}-{n}" for n in names]
+    subprocess.run(["semisuper", "report", *records, "--out", "results", "--no-embeddings"], stdout=subprocess.DEVNULL, check=True)
+    semisuper("compare", *(f"results/{preset}-{n}" for n in names), "--out", "results", lines=2)
+
+
+def main(argv: list[str]) -> int:
+    data, preset_name, chosen, protocols = (*argv, *DEFAULTS[len(argv):])
+    chosen, protocols = chosen.split(), protocols.split()
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    from semisuper.methods import METHODS, commands
+    from semisuper.runs import preset
+    known = [c for c in commands() if c != "run"]
+    if unknown := [c for c in chosen if c not in known]:
+        print(f"unknown method {' '.join(unknown)} ({', '.join(known)})", file=sys.stderr)
+        return 2
+    strategies = os.environ.get("ACTIVE_STRATEGIES")
+    cfg = preset(preset_name, **({"al_strategies": strategies.split()} if strategies else {}))
+    for command in chosen:
+        scored = [METHODS[n] for n in commands()[command] if not METHODS[n].pretraining]
+        needs = {n for m in scored for n in m.needs if METHODS[n].pretraining}
+        first = sorted(n for n in needs if METHODS[n].command != command)  # another command's model (active: Stage 1)
+        # a command with its own pretraining goes protocol by protocol (a stopped session rebuilds at most one);
+        # the others seed by seed over the protocols, so n = 1 everywhere comes first
+        order = ([(p, s) for p in protocols for s in cfg.subset_seeds] if needs - set(first)
+                 else [(p, s) for s in cfg.subset_seeds for p in protocols])
+        for protocol, seed in order:
+            for method in scored:
+                for percent in method.fractions(cfg):
+                    if published(preset_name, protocol, method.name, seed, percent): continue
+                    print(f"== {time.strftime('%H:%M', time.gmtime())} {method.label}: {protocol} subset {seed}, {percent} %", flush=True)
+                    where = ["--data", data, "--preset", preset_name, "--protocol", protocol, "--out",
+                             f"runs/{preset_name}-{protocol}", "--quiet"]
+                    for need in first:  # resumed, or skipped when finished
+                        semisuper(METHODS[need].command, *where, lines=1)
+                    semisuper(command, *where, "--only", method.name, "--set", f"subset_seeds=[{seed}]",
+                              "--percent", str(percent))
+                    publish(preset_name, protocols)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
