@@ -28,14 +28,22 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'SAMPLE_ROOT', 'CLASSES', 'FOLDERS', 'KINDS', 'MAX_BYTES', 'MAX_PIXELS', 'REFERENCE_CROP_BAND', 'PROTOCOLS',
-           'LABEL_PERCENTS', 'MANIFEST_COLUMNS', 'find_data', 'parse_name', 'BadImageError', 'decode_image',
-           'crop_to_band', 'preprocess', 'XRays', 'scan', 'load_xrays', 'format_table', 'patient_groups', 'make_split',
-           'label_subsets', 'write_manifest', 'read_manifest', 'contrastive_dataset', 'supervised_dataset']
+           'LABEL_PERCENTS', 'MANIFEST_COLUMNS', 'shown_path', 'find_data', 'parse_name', 'BadImageError',
+           'decode_image', 'crop_to_band', 'preprocess', 'XRays', 'scan', 'load_xrays', 'format_table',
+           'patient_groups', 'make_split', 'label_subsets', 'write_manifest', 'read_manifest', 'contrastive_dataset',
+           'supervised_dataset']
 
 # %% ../nbs/00_data.ipynb #646d6761
 SAMPLE_ROOT = Path(str(importlib.resources.files("semisuper"))) / "sample"  # 460 real X-rays at 128 px; see its README.md
 CLASSES = ("NORMAL", "PNEUMONIA")  # folder names; index = binary label
 FOLDERS = ("train", "val", "test")
+
+
+def shown_path(path) -> str:
+    "`path` as printed: relative to the working directory when it is near (no machine-specific prefix), else whole."
+    try: rel = os.path.relpath(path)
+    except ValueError: return str(path)  # another drive (Windows)
+    return rel if rel.split(os.sep)[:3].count("..") <= 2 else str(path)
 
 
 def find_data(path: str | os.PathLike | None = None) -> Path:
@@ -174,7 +182,7 @@ class XRays:
 
     def __repr__(self):
         counts = ", ".join(f"{c}={int((self.label == i).sum())}" for i, c in enumerate(CLASSES))
-        return (f"XRays({len(self)} images at {self.images.shape[1]} px from {self.root}: {counts}; "
+        return (f"XRays({len(self)} images at {self.images.shape[1]} px from {shown_path(self.root)}: {counts}; "
                 f"{len(np.unique(self.patient))} patients; {len(self.skipped)} skipped)")
 
 # %% ../nbs/00_data.ipynb #ee1e24a8

@@ -18,7 +18,7 @@ from .augment import (Augmentation, Augmenter, RandomBrightnessContrast, RandomC
                                RandomResizedCrop, box_mask, split_seed, uniform)
 from .data import supervised_dataset
 from .finetune import BALANCE, balanced_class_weight, oversample
-from .models import no_decay_variables
+from .models import Composed, no_decay_variables
 from .optim import warmup_cosine
 from .training import fit_safely
 
@@ -139,8 +139,9 @@ def strong_views(size: int = 64, operations: int = 2) -> Augmenter:
 
 # %% ../nbs/09_fixmatch.ipynb #c70c1d95
 @keras.saving.register_keras_serializable(package="semisuper")
-class FixMatch(keras.Model):
+class FixMatch(Composed):
     "Trains `classifier` on `((labelled, weak, strong), labels)` with FixMatch's loss; on plain images it is the classifier."
+    parts, settings = ("classifier",), ("threshold", "unlabelled_weight")
 
     def __init__(self, classifier: keras.Model, threshold: float = 0.95, unlabelled_weight: float = 1.0, **kwargs):
         super().__init__(**kwargs)
@@ -173,15 +174,6 @@ class FixMatch(keras.Model):
         self.unlabelled_loss.update_state(unlabelled)
         self.mask_rate.update_state(ops.mean(mask))
         return supervised + self.unlabelled_weight * unlabelled
-
-    def get_config(self):
-        return {**super().get_config(), "threshold": self.threshold, "unlabelled_weight": self.unlabelled_weight,
-                "classifier": keras.saving.serialize_keras_object(self.classifier)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        return cls(keras.saving.deserialize_keras_object(config.pop("classifier")), **config)
 
 # %% ../nbs/09_fixmatch.ipynb #38ab9952
 def fixmatch_dataset(images, labels, unlabelled, batch_size: int = 32, ratio: int = 3, weak=None, strong=None,

@@ -18,7 +18,7 @@ from .augment import xray_views
 from .data import contrastive_dataset, supervised_dataset
 from .finetune import BALANCE, balanced_class_weight, oversample
 from .fixmatch import weak_views
-from .models import ProjectionHead, ResNet, no_decay_variables
+from .models import Composed, ProjectionHead, ResNet, no_decay_variables
 from .optim import warmup_cosine
 from .training import fit_safely
 
@@ -43,8 +43,9 @@ def ema_update(teacher, student, momentum) -> None:
 
 # %% ../nbs/10_meanteacher.ipynb #d08cb1ed
 @keras.saving.register_keras_serializable(package="semisuper")
-class MomentumContrast(keras.Model):
+class MomentumContrast(Composed):
     "Student encoder + head against an EMA teacher's keys and a queue of past keys (MoCo with JCL's multi-positive loss)."
+    parts, settings = ("encoder", "head", "teacher_encoder", "teacher_head"), ("temperature", "queue_size", "momentum")
 
     def __init__(self, encoder: keras.Model, head: keras.layers.Layer, teacher_encoder: keras.Model,
                  teacher_head: keras.layers.Layer, temperature: float = 0.2, queue_size: int = 4096,
@@ -100,18 +101,6 @@ class MomentumContrast(keras.Model):
         self.queue.assign(ops.scatter_update(self.queue, ops.expand_dims(rows, -1), ops.cast(keys, self.queue.dtype)))
         self.queue_pointer.assign((self.queue_pointer + b) % self.queue_size)
 
-    def get_config(self):
-        ser = keras.saving.serialize_keras_object
-        return {**super().get_config(), "temperature": self.temperature, "queue_size": self.queue_size,
-                "momentum": self.momentum, "encoder": ser(self.encoder), "head": ser(self.head),
-                "teacher_encoder": ser(self.teacher_encoder), "teacher_head": ser(self.teacher_head)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        parts = {k: keras.saving.deserialize_keras_object(config.pop(k)) for k in ("encoder", "head", "teacher_encoder", "teacher_head")}
-        return cls(**parts, **config)
-
 
 class _Weights:
     "A list of weights dressed as something with `.weights`, for `ema_update`."
@@ -141,8 +130,9 @@ def sigmoid_rampup(step, ramp_steps: int):
 
 
 @keras.saving.register_keras_serializable(package="semisuper")
-class MeanTeacher(keras.Model):
+class MeanTeacher(Composed):
     "Student classifier: labelled cross-entropy + consistency with its EMA teacher on unlabelled views; the teacher answers."
+    parts, settings = ("student", "teacher"), ("momentum", "consistency", "ramp_steps")
 
     def __init__(self, student: keras.Model, teacher: keras.Model, momentum: float = 0.99, consistency: float = 10.0,
                  ramp_steps: int = 100, **kwargs):
@@ -181,17 +171,6 @@ class MeanTeacher(keras.Model):
             ema_update(self.teacher, self.student, ops.minimum(1.0 - 1.0 / (ops.cast(self.step, "float32") + 1.0), self.momentum))
             self.step.assign(self.step + 1)
         return loss
-
-    def get_config(self):
-        ser = keras.saving.serialize_keras_object
-        return {**super().get_config(), "momentum": self.momentum, "consistency": self.consistency,
-                "ramp_steps": self.ramp_steps, "student": ser(self.student), "teacher": ser(self.teacher)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        student, teacher = (keras.saving.deserialize_keras_object(config.pop(k)) for k in ("student", "teacher"))
-        return cls(student, teacher, **config)
 
 # %% ../nbs/10_meanteacher.ipynb #2d1c217f
 def train_momentum_contrast(model: MomentumContrast, images, run_dir, epochs: int = 40, steps_per_epoch: int | None = None,

@@ -7,12 +7,15 @@ Docs: https://semisuper.github.io/semisuper/models.html.md"""
 # %% ../nbs/02_models.ipynb #73dc967d
 from __future__ import annotations
 
+import json
+
 import keras
+import numpy as np
 from keras import layers, ops
 
 # %% auto #0
 __all__ = ['RESNET_BLOCKS', 'STEMS', 'basic_block', 'bottleneck_block', 'ResNet', 'ProjectionHead', 'no_decay_variables',
-           'load_model']
+           'load_model', 'Composed', 'check_round_trip']
 
 # %% ../nbs/02_models.ipynb #9e3106e8
 def _bn(x, name, zero=False, sync=False, relu=True):
@@ -188,3 +191,39 @@ def load_model(path, safe_mode: bool = True, **kwargs):
                             out.writestr(item, json.dumps(config) if item.filename == "config.json" else z.read(item.filename))
                     return keras.saving.load_model(copy, safe_mode=safe_mode, **kwargs)
     return keras.saving.load_model(path, safe_mode=safe_mode, **kwargs)
+
+# %% ../nbs/02_models.ipynb #308d8adf
+class Composed(keras.Model):
+    "Base of models made of Keras `parts` and plain `settings`, each an attribute named as its constructor argument."
+    parts: tuple = ()
+    settings: tuple = ()
+
+    def build(self, input_shape=None):
+        "Nothing to create: the parts arrive built."
+
+    def get_config(self):
+        return {**super().get_config(), **{k: getattr(self, k) for k in self.settings},
+                **{k: keras.saving.serialize_keras_object(getattr(self, k)) for k in self.parts}}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        parts = {k: keras.saving.deserialize_keras_object(config.pop(k)) for k in cls.parts}
+        return cls(**parts, **config)
+
+
+def check_round_trip(obj, inputs=None, atol: float = 1e-5):
+    """Assert that `obj` (a layer, model or metric) survives `from_config(get_config())` unchanged and, for a model,
+    a `.keras` file: same class, same config, and on `inputs` the same outputs."""
+    import tempfile
+    config = obj.get_config()
+    same = lambda a, b: json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+    assert same(type(obj).from_config(config).get_config(), config), f"{type(obj).__name__}: config changed in from_config"
+    if not isinstance(obj, keras.Model): return
+    with tempfile.TemporaryDirectory() as tmp:
+        obj.save(f"{tmp}/model.keras")
+        back = load_model(f"{tmp}/model.keras")
+    assert type(back) is type(obj) and same(back.get_config(), config), f"{type(obj).__name__}: another model loaded"
+    if inputs is not None:
+        for a, b in zip(keras.tree.flatten(obj(inputs, training=False)), keras.tree.flatten(back(inputs, training=False))):
+            assert np.allclose(ops.convert_to_numpy(a), ops.convert_to_numpy(b), atol=atol), f"{type(obj).__name__}: other outputs"

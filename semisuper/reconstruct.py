@@ -14,7 +14,7 @@ from keras import layers, ops
 from .augment import reconstruction_views
 from .data import supervised_dataset
 from .losses import nt_xent_with_accuracy
-from .models import ProjectionHead, ResNet, no_decay_variables
+from .models import Composed, ProjectionHead, ResNet, no_decay_variables
 from .optim import warmup_cosine
 from .training import fit_safely
 
@@ -38,8 +38,9 @@ def light_decoder(feature_shape, image_size: int, channels: int = 1, width: int 
 
 
 @keras.saving.register_keras_serializable(package="semisuper")
-class ReconstructContrast(keras.Model):
+class ReconstructContrast(Composed):
     "Encoder + projection head + decoder; on `(corrupted_1, corrupted_2)` with the original as target: L1 + NT-Xent."
+    parts, settings = ("encoder", "head", "decoder"), ("temperature", "regularized")
 
     def __init__(self, encoder: keras.Model, head: keras.layers.Layer, decoder: keras.Model, temperature: float = 0.2,
                  regularized: bool = False, **kwargs):
@@ -70,17 +71,6 @@ class ReconstructContrast(keras.Model):
         self.contrastive_accuracy.update_state(accuracy)
         if self.regularized: return reconstruction + contrastive * reconstruction  # MONAI's regularised weighting
         return reconstruction + contrastive
-
-    def get_config(self):
-        ser = keras.saving.serialize_keras_object
-        return {**super().get_config(), "temperature": self.temperature, "regularized": self.regularized,
-                "encoder": ser(self.encoder), "head": ser(self.head), "decoder": ser(self.decoder)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        parts = {k: keras.saving.deserialize_keras_object(config.pop(k)) for k in ("encoder", "head", "decoder")}
-        return cls(**parts, **config)
 
 
 def reconstruct_contrast_model(depth: int = 18, width: float = 0.5, sk_ratio: float = 0.0, image_size: int = 64,

@@ -12,15 +12,16 @@ import numpy as np
 from keras import ops
 
 from .losses import nt_xent_with_accuracy
-from .models import ProjectionHead, ResNet
+from .models import Composed, ProjectionHead, ResNet
 
 # %% auto #0
 __all__ = ['SimCLR', 'simclr_model', 'embed', 'knn_accuracy', 'KNNProbe']
 
 # %% ../nbs/06_simclr.ipynb #9895da37
 @keras.saving.register_keras_serializable(package="semisuper")
-class SimCLR(keras.Model):
+class SimCLR(Composed):
     "Encoder + projection head trained with NT-Xent at `temperature`; called on `(view_1, view_2)` it projects both."
+    parts, settings = ("encoder", "head"), ("temperature",)
 
     def __init__(self, encoder: keras.Model, head: keras.layers.Layer, temperature: float = 0.1, **kwargs):
         super().__init__(**kwargs)
@@ -38,18 +39,6 @@ class SimCLR(keras.Model):
         loss, accuracy = nt_xent_with_accuracy(z1, z2, self.temperature)
         self.contrastive_accuracy.update_state(accuracy)
         return loss
-
-    def get_config(self):
-        return {**super().get_config(), "temperature": self.temperature,
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "head": keras.saving.serialize_keras_object(self.head)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
-        head = keras.saving.deserialize_keras_object(config.pop("head"))
-        return cls(encoder, head, **config)
 
 
 def simclr_model(depth: int = 18, width: float = 1.0, sk_ratio: float = 0.0, image_size: int = 64,

@@ -136,7 +136,8 @@ def fit_safely(model, data, run_dir, epochs: int, steps_per_epoch: int | None = 
     standard = training_callbacks(run_dir, monitor, mode, target, tensorboard)
     x, y = data if isinstance(data, tuple) else (data, None)  # arrays come as (x, y); datasets as they are
     history = model.fit(x, y, epochs=epochs, steps_per_epoch=steps_per_epoch, validation_data=validation_data,
-                        callbacks=[*callbacks, *standard], verbose=verbose)
+                        callbacks=[*callbacks, *standard], verbose=verbose,
+                        shuffle=y is not None)  # arrays are shuffled here; a dataset shuffles itself (Keras warns otherwise)
     nan = next(c for c in standard if isinstance(c, StopOnNaN))
     if nan.where:
         epoch, batch, loss = nan.where
