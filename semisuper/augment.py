@@ -38,6 +38,9 @@ class TFDataLayer(keras.layers.Layer):
     (a `tf.data` map) `call` runs as plain TensorFlow, since JAX or torch cannot take a symbolic TF tensor; anywhere
     else it is an ordinary Keras layer. What Keras's private `DataLayer` does, on public API."""
 
+    def build(self, input_shape=None):
+        "Nothing to create: augmentations hold no weights (and their parts build when first called)."
+
     def __call__(self, inputs, *args, **kwargs):
         if tf.inside_function() and not isinstance(inputs, keras.KerasTensor): return self.call(inputs, *args, **kwargs)
         return super().__call__(inputs, *args, **kwargs)

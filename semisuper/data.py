@@ -235,7 +235,7 @@ def load_xrays(root: str | os.PathLike | None = None, size: int = 64, crop_band:
             images, sha, skipped_at, reasons = z["images"], z["sha256"], z["skipped_at"], z["reasons"]
     else:
         n = len(files)
-        if verbose: print(f"decoding {n} files under {root} at {size} px ...", flush=True)
+        if verbose: print(f"decoding {n} files under {shown_path(root)} at {size} px ...", flush=True)
         results = []
         with ThreadPoolExecutor(workers or min(8, os.cpu_count() or 1)) as pool:
             for i, r in enumerate(pool.map(lambda f: _read(root, f[0], size, crop_band), files), 1):

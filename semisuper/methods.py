@@ -33,7 +33,7 @@ from .runs import Config, step_folder
 __all__ = ['METHODS', 'STRATEGY_LABELS', 'STRATEGY_COLOURS', 'Step', 'Method', 'register', 'commands', 'command_methods',
            'pretrained_origin', 'train_simclr_step', 'fine_tune', 'finetune_step', 'distill_step', 'baseline_step',
            'fixmatch_step', 'momentum_contrast_step', 'mean_teacher_step', 'reconstruct_contrast_step',
-           'reconstruct_step', 'active_step']
+           'reconstruct_step', 'active_step', 'active_method']
 
 # %% ../nbs/14_methods.ipynb #d7e5c7bf
 @dataclasses.dataclass
@@ -295,7 +295,13 @@ register(Method("reconstruct", "Reconstruction + contrastive", "tab:brown", reco
 STRATEGY_LABELS = {"random": "random (control)", "entropy": "entropy", "margin": "margin",
                    "augvar": "augmentation variance", "kcenter": "k-center"}
 STRATEGY_COLOURS = {"random": "black", "entropy": "tab:red", "margin": "tab:pink", "augvar": "tab:cyan", "kcenter": "tab:olive"}
-for _s in STRATEGIES:
-    register(Method(f"active_{_s}", f"Active: {STRATEGY_LABELS[_s]}", STRATEGY_COLOURS[_s], active_step(_s),
-                    command="active", prefix="al_", needs=("pretrain",),
-                    fractions=lambda cfg, s=_s: (cfg.al_targets[-1],) if s in cfg.al_strategies else ()))
+
+
+def active_method(strategy: str) -> Method:
+    "Active learning with one selection strategy: a method of its own (rows, label, colour), run by `semisuper active`."
+    return Method(f"active_{strategy}", f"Active: {STRATEGY_LABELS[strategy]}", STRATEGY_COLOURS[strategy],
+                  active_step(strategy), command="active", prefix="al_", needs=("pretrain",),
+                  fractions=lambda cfg: (cfg.al_targets[-1],) if strategy in cfg.al_strategies else ())
+
+
+for strategy in STRATEGIES: register(active_method(strategy))

@@ -7,6 +7,7 @@ Docs: https://semisuper.github.io/semisuper/models.html.md"""
 # %% ../nbs/02_models.ipynb #73dc967d
 from __future__ import annotations
 
+import copy
 import json
 
 import keras
@@ -207,7 +208,7 @@ class Composed(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = copy.deepcopy(config)  # Keras's Functional.from_config empties the nested configs it reads
         parts = {k: keras.saving.deserialize_keras_object(config.pop(k)) for k in cls.parts}
         return cls(**parts, **config)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 from pathlib import Path
@@ -19,6 +20,12 @@ import numpy as np
 # %% auto #0
 __all__ = ['PRECISIONS', 'set_seed', 'set_precision', 'distribution_scope', 'KeepBest', 'StopOnNaN', 'TrainingDiverged',
            'training_callbacks', 'fit_safely', 'read_log', 'auroc', 'binary_report', 'predict_positive']
+
+# %% ../nbs/05_training.ipynb #ae4637d6
+def _not_a_retrace(record) -> bool: return "triggered tf.function retracing" not in record.getMessage()
+
+
+logging.getLogger("tensorflow").addFilter(_not_a_retrace)
 
 # %% ../nbs/05_training.ipynb #dfa73f60
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
