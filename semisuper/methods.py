@@ -31,9 +31,9 @@ from .runs import Config, step_folder
 
 # %% auto #0
 __all__ = ['METHODS', 'STRATEGY_LABELS', 'STRATEGY_COLOURS', 'Step', 'Method', 'register', 'commands', 'command_methods',
-           'pretrained_origin', 'train_simclr_step', 'fine_tune', 'finetune_step', 'distill_step', 'baseline_step',
-           'fixmatch_step', 'momentum_contrast_step', 'mean_teacher_step', 'reconstruct_contrast_step',
-           'reconstruct_step', 'active_step', 'active_method']
+           'pretrained_origin', 'train_simclr_step', 'fine_tune', 'fine_tune_from', 'distill_step', 'baseline_step',
+           'fixmatch_step', 'momentum_contrast_step', 'mean_teacher_step', 'reconstruct_contrast_step', 'active_step',
+           'active_method']
 
 # %% ../nbs/14_methods.ipynb #d7e5c7bf
 @dataclasses.dataclass
@@ -174,11 +174,13 @@ def fine_tune(step: Step, model: keras.Model, learning_rate: float, epochs: int,
     return model
 
 
-def finetune_step(step: Step) -> keras.Model:
-    "Stage 2: the classifier from Stage 1's encoder and head layer, fine-tuned on the step's labels."
-    cfg = step.cfg
-    model = pretrained_classifier(step.models["pretrain"], cfg.from_layer)
-    return fine_tune(step, model, cfg.finetune_lr, cfg.finetune_epochs, cfg.finetune_steps)
+def fine_tune_from(pretraining: str) -> Callable:
+    "The step function of Stage 2's fine-tuning from the model of `pretraining` (Stage 1's, or a comparison's own)."
+    def train(step: Step) -> keras.Model:
+        cfg = step.cfg
+        model = pretrained_classifier(step.models[pretraining], cfg.from_layer)  # its encoder and head layer
+        return fine_tune(step, model, cfg.finetune_lr, cfg.finetune_epochs, cfg.finetune_steps)
+    return train
 
 
 def distill_step(step: Step) -> keras.Model:
@@ -205,7 +207,7 @@ register(Method("pretrain", "Stage 1 (SimCLR)", "tab:red", train_simclr_step, pr
                 in_run=True, model_file="simclr.keras"))
 register(Method("baseline", "FSL (supervised)", "tab:grey", baseline_step, prefix="baseline_",
                 fractions=lambda cfg: cfg.baseline_percents, in_run=True))
-register(Method("finetune", "Stage 2 (fine-tune)", "tab:blue", finetune_step, prefix="finetune_", needs=("pretrain",),
+register(Method("finetune", "Stage 2 (fine-tune)", "tab:blue", fine_tune_from("pretrain"), prefix="finetune_", needs=("pretrain",),
                 in_run=True))
 register(Method("distill", "Stage 3 (distill)", "tab:orange", distill_step, prefix="distill_", needs=("finetune",),
                 in_run=True));
@@ -258,12 +260,6 @@ def reconstruct_contrast_step(step: Step) -> keras.Model:
     return model
 
 
-def reconstruct_step(step: Step) -> keras.Model:
-    "Stage 2's fine-tuning from the reconstruction-pretrained encoder instead of SimCLR's."
-    cfg = step.cfg
-    model = pretrained_classifier(step.models["reconstruct_pretrain"], cfg.from_layer)
-    return fine_tune(step, model, cfg.finetune_lr, cfg.finetune_epochs, cfg.finetune_steps)
-
 
 def active_step(strategy: str) -> Callable:
     "The step function of active learning with `strategy`: 1 % of the labels, then rounds up to `al_targets`."
@@ -290,7 +286,7 @@ register(Method("meanteacher", "Mean teacher (S2MTS2)", "tab:purple", mean_teach
                 needs=("meanteacher_pretrain",)))
 register(Method("reconstruct_pretrain", "Reconstruction + contrastive pretraining", "tab:brown", reconstruct_contrast_step,
                 command="reconstruct", prefix="recon_", fractions=None, folder="reconstruct/pretrain"))
-register(Method("reconstruct", "Reconstruction + contrastive", "tab:brown", reconstruct_step, prefix="recon_",
+register(Method("reconstruct", "Reconstruction + contrastive", "tab:brown", fine_tune_from("reconstruct_pretrain"), prefix="recon_",
                 needs=("reconstruct_pretrain",)))
 STRATEGY_LABELS = {"random": "random (control)", "entropy": "entropy", "margin": "margin",
                    "augvar": "augmentation variance", "kcenter": "k-center"}
