@@ -7,10 +7,7 @@ Docs: https://semisuper.github.io/semisuper/report.html.md"""
 # %% ../nbs/16_report.ipynb #8a2548fc
 from __future__ import annotations
 
-import gzip
 import json
-import os
-import shutil
 from collections import Counter
 from pathlib import Path
 
