@@ -8,7 +8,6 @@ Docs: https://semisuper.github.io/semisuper/cli.html.md"""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import csv
 import json
 import os
@@ -76,7 +75,6 @@ def prepare_data(data=None, out="runs/data", size: int = 64, seed: int = 0, subs
 # %% ../nbs/90_cli.ipynb #6dd0a861
 def evaluate_model(model_path, manifest, data=None, split: str = "test") -> dict:
     "`binary_report` of a saved `.keras` classifier on the `split` rows of a manifest, images read from `data`."
-    import keras
     from semisuper.models import load_model
     from semisuper.training import binary_report, predict_positive
     rows = read_manifest(manifest)

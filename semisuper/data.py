@@ -31,7 +31,7 @@ __all__ = ['log', 'SAMPLE_ROOT', 'CLASSES', 'FOLDERS', 'KINDS', 'MAX_BYTES', 'MA
            'LABEL_PERCENTS', 'MANIFEST_COLUMNS', 'shown_path', 'find_data', 'parse_name', 'BadImageError',
            'decode_image', 'crop_to_band', 'preprocess', 'XRays', 'scan', 'load_xrays', 'format_table',
            'patient_groups', 'make_split', 'label_subsets', 'write_manifest', 'read_manifest', 'contrastive_dataset',
-           'supervised_dataset']
+           'supervised_dataset', 'fixmatch_dataset']
 
 # %% ../nbs/00_data.ipynb #646d6761
 SAMPLE_ROOT = Path(str(importlib.resources.files("semisuper"))) / "sample"  # 460 real X-rays at 128 px; see its README.md
@@ -418,3 +418,24 @@ def supervised_dataset(images: np.ndarray, labels, batch_size: int = 64, augment
     return _gather(images, augment if training else None, seed, 1, labels=labels,
                    batch_size=batch_size if training else min(batch_size, len(images)),
                    shuffle=training, repeat=training, drop_remainder=training)
+
+# %% ../nbs/00_data.ipynb #158be192
+def fixmatch_dataset(images, labels, unlabelled, batch_size: int = 32, ratio: int = 3, *, weak, strong, seed: int = 0,
+                     class_weight: dict | None = None):
+    "Endless `tf.data` of `((labelled, weak, strong), labels[, weights])`: B labelled and ratio x B unlabelled images."
+    import tensorflow as tf
+    if ratio < 1: raise ValueError(f"ratio (mu) must be >= 1, got {ratio}")
+    if len(unlabelled) == 0: raise ValueError("semi-supervised training needs unlabelled images")
+    labelled = supervised_dataset(images, labels, batch_size, weak, seed, training=True)
+    pool = supervised_dataset(unlabelled, np.zeros(len(unlabelled), np.int32), ratio * batch_size, None, seed + 1,
+                              training=True)
+    table = None if class_weight is None else tf.constant([class_weight.get(c, 0.0) for c in range(max(class_weight) + 1)], tf.float32)
+
+    def join(lab, unl, step):
+        (x, y), (u, _) = lab, unl
+        s_weak, s_strong = tf.unstack(tf.random.experimental.stateless_split(tf.stack([tf.constant(seed + 7919, tf.int64), step]), 2))
+        out = ((x, weak(u, seed=s_weak), strong(u, seed=s_strong)), y)
+        return out if table is None else (*out, tf.gather(table, y))
+
+    return (tf.data.Dataset.zip(labelled, pool, tf.data.Dataset.counter())
+            .map(join, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE))

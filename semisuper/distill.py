@@ -14,7 +14,7 @@ import numpy as np
 from keras import ops
 
 from .data import supervised_dataset
-from .finetune import adamw_cosine
+from .optim import adamw_cosine
 from .training import fit_safely
 
 # %% auto #0

@@ -65,7 +65,6 @@ def read_upload(data: bytes, size: int, max_bytes: int = MAX_BYTES) -> np.ndarra
 def make_dicom(pixels: np.ndarray, photometric: str = "MONOCHROME2", slope: float = 1.0, intercept: float = 0.0,
                window: tuple[float, float] | None = None, with_pixels: bool = True) -> bytes:
     "A minimal valid DICOM file (secondary capture) holding `pixels` (uint16): for tests and examples."
-    import pydicom
     from pydicom.dataset import FileDataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
     meta = FileMetaDataset()
@@ -84,29 +83,26 @@ def make_dicom(pixels: np.ndarray, photometric: str = "MONOCHROME2", slope: floa
     return out.getvalue()
 
 # %% ../nbs/17_explain.ipynb #82863550
-_SPLITS = weakref.WeakKeyDictionary()  # model -> its split, built once: predict_on_batch then reuses its compiled step
+_FEATURE_MAPS = weakref.WeakKeyDictionary()  # model -> its backbone's feature maps, built once: predict_on_batch reuses its step
 
 
-def _split(model: keras.Model):
-    "(feature-map model, layers after the encoder) of a `classifier`: the encoder must end in global pooling 'pool'."
-    if model not in _SPLITS:
-        encoder = next((l for l in model.layers if isinstance(l, keras.Model)), None)
-        if encoder is None: raise ValueError("Grad-CAM needs a classifier built around an encoder model (see `classifier`)")
-        features = keras.Model(encoder.input, encoder.get_layer("pool").input)
-        _SPLITS[model] = features, model.layers[model.layers.index(encoder) + 1:]
-    return _SPLITS[model]
+def _feature_maps(model: keras.Model) -> keras.Model:
+    "The backbone of a `Classifier` (finetune chapter) up to its global pooling."
+    if not (hasattr(model, "backbone") and hasattr(model, "classify_features")):
+        raise TypeError(f"Grad-CAM needs a semisuper Classifier (with .backbone and .classify_features), got a "
+                        f"{type(model).__name__}: build it with `classifier`, or re-save an older model as one")
+    if model not in _FEATURE_MAPS: _FEATURE_MAPS[model] = model.backbone.feature_maps()
+    return _FEATURE_MAPS[model]
 
 
-def _logits(tail, a):
-    "The classifier's logits from the encoder's last feature map `a`."
-    x = ops.mean(a, axis=(1, 2))  # the encoder's global average pooling
-    for layer in tail: x = layer(x, training=False)
-    return x
+def _logits(model, a):
+    "The classifier's logits from the backbone's last feature maps `a`."
+    return model.classify_features(ops.mean(a, axis=(1, 2)), training=False)  # the backbone's global average pooling
 
 
-def _class_gradient(tail, feature_map, class_index: int):
+def _class_gradient(model, feature_map, class_index: int):
     "d logit[class_index] / d feature_map, and the logits, under the current backend."
-    logits_of = lambda a: _logits(tail, a)
+    logits_of = lambda a: _logits(model, a)
     backend = keras.backend.backend()
     if backend == "jax":
         import jax
@@ -133,11 +129,10 @@ def grad_cam(model: keras.Model, image: np.ndarray, class_index: int | None = No
     "Class probabilities, the explained class (default: the predicted one) and its Grad-CAM heatmap (HxW in [0, 1])."
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 3: raise ValueError(f"expected one HxWxC image, got shape {image.shape}")
-    features, tail = _split(model)
-    feature_map = np.asarray(features.predict_on_batch(image[None]))  # compiled (jit / tf.function): 4x an eager call
-    if class_index is None:  # the predicted class: a forward pass through the small tail, no gradient
-        class_index = int(np.argmax(ops.convert_to_numpy(_logits(tail, feature_map))[0]))
-    grad, logits = _class_gradient(tail, feature_map, class_index)
+    feature_map = np.asarray(_feature_maps(model).predict_on_batch(image[None]))  # compiled (jit / tf.function): 4x an eager call
+    if class_index is None:  # the predicted class: a forward pass through the neck and logits, no gradient
+        class_index = int(np.argmax(ops.convert_to_numpy(_logits(model, feature_map))[0]))
+    grad, logits = _class_gradient(model, feature_map, class_index)
     weights = grad[0].mean(axis=(0, 1))  # alpha_k: one weight per feature map
     cam = np.maximum((feature_map[0] * weights).sum(-1), 0)
     cam = cam / cam.max() if cam.max() > 0 else cam

@@ -14,37 +14,35 @@ import numpy as np
 from keras import layers
 
 from .data import supervised_dataset
-from .models import ProjectionHead, load_model, no_decay_variables
-from .optim import warmup_cosine
+from .models import Classifier, ProjectionHead, ResNet, load_model
+from .optim import adamw_cosine
 from .simclr import simclr_model
 from .training import fit_safely
 
 # %% auto #0
 __all__ = ['BALANCE', 'classifier', 'baseline_classifier', 'pretrained_classifier', 'balanced_class_weight', 'oversample',
-           'adamw_cosine', 'train_classifier']
+           'train_classifier']
 
 # %% ../nbs/07_finetune.ipynb #6bdffcc6
-def classifier(encoder: keras.Model, head: ProjectionHead | None = None, from_layer: int = 1, num_classes: int = 2,
-               name: str = "classifier") -> keras.Model:
-    "Functional classifier: `encoder` -> first `from_layer` layers of `head` (shared, not copied) -> linear logits."
+def classifier(encoder: ResNet, head: ProjectionHead | None = None, from_layer: int = 1, num_classes: int = 2,
+               name: str = "classifier") -> Classifier:
+    "A `Classifier` on `encoder` whose neck is the first `from_layer` layers of `head` (shared, not copied)."
     depth = head.depth if head is not None else 0
     if not 0 <= from_layer <= depth: raise ValueError(f"from_layer must be in [0, {depth}], got {from_layer}")
-    inputs = keras.Input(encoder.input_shape[1:], name="image")
-    x = encoder(inputs)
+    neck = []
     for i in range(from_layer):  # the head's own layers: Dense -> BN (-> ReLU but after the last head layer)
-        x = head.norms[i](head.dense[i](x))
-        if i < depth - 1: x = layers.ReLU(name=f"head_relu_{i + 1}")(x)
-    outputs = layers.Dense(num_classes, name="logits")(x)
-    return keras.Model(inputs, outputs, name=name)
+        neck += [head.dense[i], head.norms[i]]
+        if i < depth - 1: neck.append(layers.ReLU(name=f"head_relu_{i + 1}"))
+    return Classifier(encoder, keras.Sequential(neck, name="neck") if neck else None, num_classes, name=name)
 
 
-def baseline_classifier(from_layer: int = 1, num_classes: int = 2, **model_args) -> keras.Model:
+def baseline_classifier(from_layer: int = 1, num_classes: int = 2, **model_args) -> Classifier:
     "The classifier Stage 2 builds, from random weights (the supervised baseline, and the student); `model_args` go to `simclr_model`."
     fresh = simclr_model(**model_args)  # the very encoder and head Stage 1 would train
     return classifier(fresh.encoder, fresh.head, from_layer, num_classes, name="baseline")
 
 
-def pretrained_classifier(path, from_layer: int = 1, num_classes: int = 2) -> keras.Model:
+def pretrained_classifier(path, from_layer: int = 1, num_classes: int = 2) -> Classifier:
     """A fresh classifier from a saved pretrained model (any with `.encoder` and `.head`: SimCLR, the mean teacher's
     and the reconstruction pretrainings): every step that loads it starts from the same weights."""
     pretrained = load_model(path, compile=False)
@@ -71,15 +69,6 @@ def oversample(labels, seed: int = 0) -> np.ndarray:
     return np.sort(np.concatenate(picks))
 
 # %% ../nbs/07_finetune.ipynb #4a730bf7
-def adamw_cosine(model: keras.Model, learning_rate: float, total_steps: int, warmup_steps: int,
-                 weight_decay: float = 1e-4) -> keras.optimizers.AdamW:
-    "AdamW with linear warmup and cosine decay, no decay on `model`'s batch-norm and bias variables (Stage 2, Stage 3)."
-    schedule = warmup_cosine(learning_rate, total_steps, min(warmup_steps, total_steps - 1))
-    optimizer = keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
-    optimizer.exclude_from_weight_decay(var_list=no_decay_variables(model))
-    return optimizer
-
-
 def train_classifier(model: keras.Model, images, labels, val_images, val_labels, run_dir, epochs: int = 30,
                      steps_per_epoch: int | None = None, batch_size: int = 64, augment=None, learning_rate: float = 1e-3,
                      weight_decay: float = 1e-4, warmup_epochs: int = 1, balance: str = "weights", seed: int = 0,

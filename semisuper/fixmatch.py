@@ -16,15 +16,15 @@ from keras import ops
 
 from .augment import (Augmentation, Augmenter, RandomBrightnessContrast, RandomChoice, RandomGaussianBlur,
                                RandomResizedCrop, box_mask, split_seed, uniform)
-from .data import supervised_dataset
+from .data import fixmatch_dataset, supervised_dataset
 from .finetune import BALANCE, balanced_class_weight, oversample
-from .models import Composed, no_decay_variables
-from .optim import warmup_cosine
+from .models import Composed
+from .optim import adamw_cosine
 from .training import fit_safely
 
 # %% auto #0
 __all__ = ['RandomAffine', 'Posterize', 'AutoContrast', 'Sharpness', 'Cutout', 'weak_views', 'strong_views', 'FixMatch',
-           'fixmatch_dataset', 'train_fixmatch']
+           'train_fixmatch']
 
 # %% ../nbs/09_fixmatch.ipynb #c218eb82
 @keras.saving.register_keras_serializable(package="semisuper")
@@ -176,28 +176,6 @@ class FixMatch(Composed):
         return supervised + self.unlabelled_weight * unlabelled
 
 # %% ../nbs/09_fixmatch.ipynb #38ab9952
-def fixmatch_dataset(images, labels, unlabelled, batch_size: int = 32, ratio: int = 3, weak=None, strong=None,
-                     seed: int = 0, class_weight: dict | None = None):
-    "Endless `tf.data` of `((labelled, weak, strong), labels[, weights])`: B labelled and ratio x B unlabelled images."
-    if ratio < 1: raise ValueError(f"ratio (mu) must be >= 1, got {ratio}")
-    if len(unlabelled) == 0: raise ValueError("FixMatch needs unlabelled images")
-    size = int(np.shape(images)[1])
-    weak, strong = weak or weak_views(size), strong or strong_views(size)
-    labelled = supervised_dataset(images, labels, batch_size, weak, seed, training=True)
-    pool = supervised_dataset(unlabelled, np.zeros(len(unlabelled), np.int32), ratio * batch_size, None, seed + 1,
-                              training=True)
-    table = None if class_weight is None else tf.constant([class_weight.get(c, 0.0) for c in range(max(class_weight) + 1)], tf.float32)
-
-    def join(lab, unl, step):
-        (x, y), (u, _) = lab, unl
-        s_weak, s_strong = tf.unstack(tf.random.experimental.stateless_split(tf.stack([tf.constant(seed + 7919, tf.int64), step]), 2))
-        out = ((x, weak(u, seed=s_weak), strong(u, seed=s_strong)), y)
-        return out if table is None else (*out, tf.gather(table, y))
-
-    return (tf.data.Dataset.zip(labelled, pool, tf.data.Dataset.counter())
-            .map(join, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE))
-
-
 def _mark_average_in_model(callback: keras.callbacks.SwapEMAWeights) -> None:
     """Tell `SwapEMAWeights` that the model holds the averaged weights now. Keras has no public switch: this sets the
     private flag `_ema_weights_in_model` (checked against Keras 3.15); the chapter's test fails loudly if it moves."""
@@ -230,13 +208,14 @@ def train_fixmatch(classifier: keras.Model, images, labels, unlabelled, val_imag
     if len(labels) != len(images): raise ValueError(f"{len(images)} images but {len(labels)} labels")
     if len(np.unique(labels)) < 2: raise ValueError(f"the labelled set needs both classes, got only {np.unique(labels)}")
     rows = oversample(labels, seed) if balance == "sampling" else np.arange(len(labels))
-    data = fixmatch_dataset(images[rows], labels[rows], unlabelled, batch_size, ratio, seed=seed,
+    size = int(np.shape(images)[1])
+    data = fixmatch_dataset(images[rows], labels[rows], unlabelled, batch_size, ratio, weak=weak_views(size),
+                            strong=strong_views(size), seed=seed,
                             class_weight=balanced_class_weight(labels) if balance == "weights" else None)
     model = FixMatch(classifier, threshold, unlabelled_weight, name="fixmatch")
     total = epochs * steps_per_epoch
-    optimizer = keras.optimizers.AdamW(warmup_cosine(learning_rate, total, min(warmup_epochs * steps_per_epoch, total - 1)),
-                                       weight_decay=weight_decay, use_ema=True, ema_momentum=ema_momentum)
-    optimizer.exclude_from_weight_decay(var_list=no_decay_variables(classifier))
+    optimizer = adamw_cosine(classifier, learning_rate, total, warmup_epochs * steps_per_epoch, weight_decay,
+                             use_ema=True, ema_momentum=ema_momentum)
     model.compile(optimizer)
     model(np.zeros((1, *np.shape(images)[1:]), "float32"))  # built before fit: BackupAndRestore needs the variables
     val = supervised_dataset(val_images, np.asarray(val_labels).astype(np.int32), 256, training=False)

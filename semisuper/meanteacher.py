@@ -7,24 +7,20 @@ Docs: https://semisuper.github.io/semisuper/meanteacher.html.md"""
 # %% ../nbs/10_meanteacher.ipynb #03801732
 from __future__ import annotations
 
-import math
-
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from .augment import xray_views
-from .data import contrastive_dataset, supervised_dataset
+from .data import fixmatch_dataset, supervised_dataset
 from .finetune import BALANCE, balanced_class_weight, oversample
-from .fixmatch import weak_views
-from .models import Composed, ProjectionHead, ResNet, no_decay_variables
-from .optim import warmup_cosine
+from .models import Composed, ProjectionHead, ResNet
+from .optim import adamw_cosine
 from .training import fit_safely
 
 # %% auto #0
 __all__ = ['twin', 'ema_update', 'MomentumContrast', 'momentum_contrast_model', 'sigmoid_rampup', 'MeanTeacher',
-           'train_momentum_contrast', 'train_mean_teacher']
+           'train_mean_teacher']
 
 # %% ../nbs/10_meanteacher.ipynb #1a700dc8
 def twin(model: keras.Model, name: str | None = None) -> keras.Model:
@@ -173,22 +169,6 @@ class MeanTeacher(Composed):
         return loss
 
 # %% ../nbs/10_meanteacher.ipynb #2d1c217f
-def train_momentum_contrast(model: MomentumContrast, images, run_dir, epochs: int = 40, steps_per_epoch: int | None = None,
-                            batch_size: int = 128, positives: int = 2, learning_rate: float = 0.0, weight_decay: float = 1e-6,
-                            augment=None, seed: int = 0, callbacks=(), tensorboard: bool = True, verbose="auto"):
-    "Pretrain `model` on uint8 `images` (no labels) with LARS; resumes in `run_dir`. Returns the fit history."
-    from semisuper.optim import LARS, simclr_learning_rate
-    if positives < 1: raise ValueError(f"positives must be >= 1, got {positives}")
-    steps_per_epoch = steps_per_epoch or max(1, len(images) // batch_size)
-    total = epochs * steps_per_epoch
-    lr = learning_rate or simclr_learning_rate(batch_size, "sqrt")
-    optimizer = LARS(warmup_cosine(lr, total, min(total - 1, max(1, total // 10))), weight_decay=weight_decay)
-    model.compile(optimizer=optimizer.exclude(no_decay_variables(model)))
-    data = contrastive_dataset(images, augment or xray_views(int(np.shape(images)[1])), batch_size, seed, views=1 + positives)
-    return fit_safely(model, data, run_dir, epochs, steps_per_epoch, callbacks=list(callbacks), tensorboard=tensorboard,
-                      verbose=verbose)
-
-
 def train_mean_teacher(student: keras.Model, images, labels, unlabelled, val_images, val_labels, run_dir, epochs: int = 30,
                        steps_per_epoch: int = 10, batch_size: int = 32, ratio: int = 2, momentum: float = 0.99,
                        consistency: float = 10.0, ramp_fraction: float = 0.3, learning_rate: float = 5e-4,
@@ -196,7 +176,6 @@ def train_mean_teacher(student: keras.Model, images, labels, unlabelled, val_ima
                        seed: int = 0, tensorboard: bool = True, verbose="auto") -> keras.Model:
     """Mean-teacher fine-tuning of `student` (its teacher starts as a copy); returns the **teacher** with the weights
     of its best validation epoch. Resumes in `run_dir`."""
-    from semisuper.fixmatch import fixmatch_dataset
     if balance not in BALANCE: raise ValueError(f"balance must be one of {BALANCE}, got {balance!r}")
     if not 0 <= ramp_fraction <= 1: raise ValueError(f"ramp_fraction must be in [0, 1], got {ramp_fraction}")
     labels = np.asarray(labels).astype(np.int32)
@@ -209,10 +188,7 @@ def train_mean_teacher(student: keras.Model, images, labels, unlabelled, val_ima
     total = epochs * steps_per_epoch
     teacher = twin(student, "teacher")
     model = MeanTeacher(student, teacher, momentum, consistency, int(ramp_fraction * total), name="mean_teacher")
-    optimizer = keras.optimizers.AdamW(warmup_cosine(learning_rate, total, min(warmup_epochs * steps_per_epoch, total - 1)),
-                                       weight_decay=weight_decay)
-    optimizer.exclude_from_weight_decay(var_list=no_decay_variables(student))
-    model.compile(optimizer)
+    model.compile(adamw_cosine(student, learning_rate, total, warmup_epochs * steps_per_epoch, weight_decay))
     model(np.zeros((1, *np.shape(images)[1:]), "float32"))  # built before fit: BackupAndRestore needs the variables
     val = supervised_dataset(val_images, np.asarray(val_labels).astype(np.int32), 256, training=False)
     fit_safely(model, data, run_dir, epochs, steps_per_epoch, validation_data=val, monitor="val_accuracy", target=teacher,

@@ -16,17 +16,16 @@ import keras
 import numpy as np
 
 from .augment import xray_views
-from .data import XRays, contrastive_dataset
+from .data import XRays
 from .distill import UNLABELLED, distill
 from .finetune import baseline_classifier, pretrained_classifier, train_classifier
 from .fixmatch import train_fixmatch
-from .meanteacher import momentum_contrast_model, train_mean_teacher, train_momentum_contrast
+from .meanteacher import momentum_contrast_model, train_mean_teacher
 from .reconstruct import reconstruct_contrast_model, train_reconstruct_contrast
 from .active import STRATEGIES, Oracle, active_learning
-from .models import load_model, no_decay_variables
-from .optim import LARS, simclr_learning_rate, warmup_cosine
-from .simclr import KNNProbe, simclr_model
-from .training import distribution_scope, fit_safely
+from .models import load_model
+from .simclr import KNNProbe, simclr_model, train_simclr
+from .training import distribution_scope
 from .runs import Config, step_folder
 
 # %% auto #0
@@ -152,15 +151,11 @@ def pretrained_origin(method: Method, run) -> Path | None:
 def train_simclr_step(step: Step) -> keras.Model:
     "Stage 1: SimCLR on every training image, the kNN probe on the smallest fraction's labels."
     cfg = step.cfg
-    steps = max(1, int(step.train.sum()) // cfg.pretrain_batch)
     with distribution_scope(cfg.devices):
         model = simclr_model(**cfg.model_args(), temperature=cfg.temperature)
-        lr = cfg.pretrain_lr or simclr_learning_rate(cfg.pretrain_batch, "sqrt")
-        total = cfg.pretrain_epochs * steps
-        optimizer = LARS(warmup_cosine(lr, total, min(total - 1, max(1, total // 10))), weight_decay=cfg.weight_decay)
-        model.compile(optimizer=optimizer.exclude(no_decay_variables(model)))
-    data = contrastive_dataset(step.images(step.train), xray_views(cfg.size), batch_size=cfg.pretrain_batch, seed=cfg.split_seed)
-    fit_safely(model, data, step.folder, cfg.pretrain_epochs, steps, callbacks=[step.probe()], **step.watch)
+        train_simclr(model, step.images(step.train), step.folder, epochs=cfg.pretrain_epochs, batch_size=cfg.pretrain_batch,
+                     learning_rate=cfg.pretrain_lr, weight_decay=cfg.weight_decay, augment=xray_views(cfg.size),
+                     seed=cfg.split_seed, callbacks=[step.probe()], **step.watch)
     return model
 
 
@@ -231,10 +226,9 @@ def momentum_contrast_step(step: Step) -> keras.Model:
     cfg = step.cfg
     model = momentum_contrast_model(**cfg.model_args(), temperature=cfg.temperature, queue_size=cfg.mt_queue,
                                     momentum=cfg.mt_momentum)
-    train_momentum_contrast(model, step.images(step.train), step.folder, epochs=cfg.mt_pretrain_epochs,
-                            batch_size=cfg.pretrain_batch, positives=cfg.mt_positives, learning_rate=cfg.pretrain_lr,
-                            weight_decay=cfg.weight_decay, augment=xray_views(cfg.size), seed=cfg.split_seed,
-                            callbacks=[step.probe()], **step.watch)
+    train_simclr(model, step.images(step.train), step.folder, epochs=cfg.mt_pretrain_epochs, batch_size=cfg.pretrain_batch,
+                 learning_rate=cfg.pretrain_lr, weight_decay=cfg.weight_decay, augment=xray_views(cfg.size),
+                 views=1 + cfg.mt_positives, seed=cfg.split_seed, callbacks=[step.probe()], **step.watch)
     return model
 
 

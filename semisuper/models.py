@@ -15,8 +15,8 @@ import numpy as np
 from keras import layers, ops
 
 # %% auto #0
-__all__ = ['RESNET_BLOCKS', 'STEMS', 'basic_block', 'bottleneck_block', 'ResNet', 'ProjectionHead', 'no_decay_variables',
-           'load_model', 'Composed', 'check_round_trip']
+__all__ = ['RESNET_BLOCKS', 'STEMS', 'basic_block', 'bottleneck_block', 'ResNet', 'ProjectionHead', 'Classifier',
+           'no_decay_variables', 'load_model', 'Composed', 'check_round_trip']
 
 # %% ../nbs/02_models.ipynb #9e3106e8
 def _bn(x, name, zero=False, sync=False, relu=True):
@@ -110,6 +110,10 @@ class ResNet(keras.Model):
         self.channels, self.stem, self.sync_bn = channels, stem, bool(sync_bn)
         self.feature_dim = int(features.shape[-1])
 
+    def feature_maps(self, name: str | None = None) -> keras.Model:
+        "A model that shares this backbone's layers and stops before its global pooling: the last stage's feature maps."
+        return keras.Model(self.input, self.get_layer("pool").input, name=name or f"{self.name}_feature_maps")
+
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable, "depth": self.depth, "width": self.width,
                 "sk_ratio": self.sk_ratio, "image_size": self.image_size, "channels": self.channels,
@@ -153,6 +157,39 @@ class ProjectionHead(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units, "output_dim": self.output_dim, "depth": self.depth,
                 "sync_bn": self.sync_bn}
+
+# %% ../nbs/02_models.ipynb #4a598a52
+@keras.saving.register_keras_serializable(package="semisuper")
+class Classifier(keras.Model):
+    """A task model in the keras-hub way: `backbone` (a `ResNet`) -> `neck` (layers between the pooled features and
+    the logits, e.g. the first layers of a pretrained projection head; `None`: none) -> `num_classes` linear logits.
+    A functional model whose parts are attributes: nothing needs to find the encoder among its layers."""
+
+    def __init__(self, backbone: keras.Model, neck: keras.Sequential | None = None, num_classes: int = 2, **kwargs):
+        inputs = keras.Input(backbone.input_shape[1:], name="image")
+        x = backbone(inputs)
+        if neck is not None: x = neck(x)
+        logits = layers.Dense(num_classes, name="logits")
+        trainable = kwargs.pop("trainable", True)  # set after the graph is built: a functional __init__ drops it
+        super().__init__(inputs=inputs, outputs=logits(x), **kwargs)
+        self.backbone, self.neck, self.logits, self.num_classes = backbone, neck, logits, int(num_classes)
+        self.trainable = trainable
+
+    def classify_features(self, features, training=False):
+        "The logits of pooled backbone `features` (Grad-CAM differentiates these)."
+        return self.logits(features if self.neck is None else self.neck(features, training=training))
+
+    def get_config(self):
+        serialize = keras.saving.serialize_keras_object
+        return {"name": self.name, "trainable": self.trainable, "backbone": serialize(self.backbone),
+                "neck": None if self.neck is None else serialize(self.neck), "num_classes": self.num_classes}
+
+    @classmethod
+    def from_config(cls, config):
+        config = copy.deepcopy(config)  # Functional.from_config empties the nested configs it reads
+        config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
+        if config.get("neck") is not None: config["neck"] = keras.saving.deserialize_keras_object(config["neck"])
+        return cls(**config)
 
 # %% ../nbs/02_models.ipynb #c2f3d6db
 def no_decay_variables(model) -> list:

@@ -1,4 +1,4 @@
-"""LARS, the optimizer of SimCLR, as a Keras 3 optimizer that runs on every backend, and the warmup + cosine learning-rate schedule.
+"""LARS, the optimizer of SimCLR, as a Keras 3 optimizer that runs on every backend; the warmup + cosine learning-rate schedule; and the two optimiser recipes every trainer uses.
 
 Docs: https://semisuper.github.io/semisuper/optim.html.md"""
 
@@ -12,8 +12,10 @@ import math
 import keras
 from keras import ops
 
+from .models import no_decay_variables
+
 # %% auto #0
-__all__ = ['variable_index', 'LARS', 'simclr_learning_rate', 'warmup_cosine']
+__all__ = ['variable_index', 'LARS', 'simclr_learning_rate', 'warmup_cosine', 'lars_cosine', 'adamw_cosine']
 
 # %% ../nbs/04_optim.ipynb #355d04ca
 def variable_index(optimizer: keras.optimizers.Optimizer, variable) -> int:
@@ -87,3 +89,18 @@ def warmup_cosine(peak: float, total_steps: int, warmup_steps: int = 0, final_fr
         return keras.optimizers.schedules.CosineDecay(peak, total_steps, alpha=final_fraction)
     return keras.optimizers.schedules.CosineDecay(0.0, total_steps - warmup_steps, alpha=final_fraction,
                                                   warmup_target=peak, warmup_steps=warmup_steps)
+
+# %% ../nbs/04_optim.ipynb #98dd69e9
+def lars_cosine(model: keras.Model, total_steps: int, learning_rate: float, weight_decay: float = 1e-6) -> LARS:
+    "SimCLR's optimiser for `model`: LARS, 10 % linear warmup then cosine decay to 0, batch-norm and bias variables excluded."
+    schedule = warmup_cosine(learning_rate, total_steps, min(total_steps - 1, max(1, total_steps // 10)))
+    return LARS(schedule, weight_decay=weight_decay).exclude(no_decay_variables(model))
+
+
+def adamw_cosine(model: keras.Model, learning_rate: float, total_steps: int, warmup_steps: int,
+                 weight_decay: float = 1e-4, **kwargs) -> keras.optimizers.AdamW:
+    "AdamW with linear warmup and cosine decay, no decay on `model`'s batch-norm and bias variables; `kwargs` go to `AdamW`."
+    schedule = warmup_cosine(learning_rate, total_steps, min(warmup_steps, total_steps - 1))
+    optimizer = keras.optimizers.AdamW(schedule, weight_decay=weight_decay, **kwargs)
+    optimizer.exclude_from_weight_decay(var_list=no_decay_variables(model))
+    return optimizer

@@ -14,8 +14,8 @@ from keras import layers, ops
 from .augment import reconstruction_views
 from .data import supervised_dataset
 from .losses import nt_xent_with_accuracy
-from .models import Composed, ProjectionHead, ResNet, no_decay_variables
-from .optim import warmup_cosine
+from .models import Composed, ProjectionHead, ResNet
+from .optim import lars_cosine, simclr_learning_rate
 from .training import fit_safely
 
 # %% auto #0
@@ -48,7 +48,7 @@ class ReconstructContrast(Composed):
         if temperature <= 0: raise ValueError(f"temperature must be positive, got {temperature}")
         self.encoder, self.head, self.decoder = encoder, head, decoder
         self.temperature, self.regularized = float(temperature), bool(regularized)
-        self.feature_map = keras.Model(encoder.input, encoder.get_layer("pool").input, name="feature_map")  # shares weights
+        self.feature_map = encoder.feature_maps(name="feature_map")  # shares weights
         self.reconstruction_loss = keras.metrics.Mean(name="reconstruction_loss")
         self.contrastive_loss = keras.metrics.Mean(name="contrastive_loss")
         self.contrastive_accuracy = keras.metrics.Mean(name="contrastive_accuracy")
@@ -81,7 +81,7 @@ def reconstruct_contrast_model(depth: int = 18, width: float = 0.5, sk_ratio: fl
     encoder = ResNet(depth, width, sk_ratio, image_size, channels, stem, sync_bn, name="encoder")
     head = ProjectionHead(head_units or encoder.feature_dim, output_dim, head_depth, sync_bn, name="projection_head")
     head.build((None, encoder.feature_dim))  # weights exist before the first call: a model saved untrained loads whole
-    decoder = light_decoder(encoder.get_layer("pool").input.shape[1:], image_size, channels)
+    decoder = light_decoder(encoder.feature_maps().output_shape[1:], image_size, channels)
     model = ReconstructContrast(encoder, head, decoder, temperature, regularized, name="reconstruct_contrast")
     model.build((None, image_size, image_size, channels))
     return model
@@ -106,13 +106,10 @@ def train_reconstruct_contrast(model: ReconstructContrast, images, run_dir, epoc
                                steps_per_epoch: int | None = None, batch_size: int = 128, learning_rate: float = 0.0,
                                weight_decay: float = 1e-6, corrupt=None, seed: int = 0, callbacks=(),
                                tensorboard: bool = True, verbose="auto"):
-    "Pretrain `model` on uint8 `images` (no labels) with LARS; resumes in `run_dir`. Returns the fit history."
-    from semisuper.optim import LARS, simclr_learning_rate
+    "Pretrain `model` on uint8 `images` (no labels) with Stage 1's optimiser (`lars_cosine`); resumes in `run_dir`."
     steps_per_epoch = steps_per_epoch or max(1, len(images) // batch_size)
-    total = epochs * steps_per_epoch
-    lr = learning_rate or simclr_learning_rate(batch_size, "sqrt")
-    optimizer = LARS(warmup_cosine(lr, total, min(total - 1, max(1, total // 10))), weight_decay=weight_decay)
-    model.compile(optimizer=optimizer.exclude(no_decay_variables(model)))
+    learning_rate = learning_rate or simclr_learning_rate(batch_size, "sqrt")
+    model.compile(optimizer=lars_cosine(model, epochs * steps_per_epoch, learning_rate, weight_decay))
     data = reconstruction_dataset(images, batch_size, corrupt, seed)
     return fit_safely(model, data, run_dir, epochs, steps_per_epoch, callbacks=list(callbacks), tensorboard=tensorboard,
                       verbose=verbose)

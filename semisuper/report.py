@@ -138,7 +138,6 @@ KIND_COLOURS = {"normal": "tab:green", "bacteria": "tab:red", "virus": "tab:purp
 
 def embedding_map(run_dir, data=None, path=None, split: str = "test", seed: int = 0) -> dict:
     "t-SNE of Stage 1 features of the `split` images of a run, coloured by kind; returns points and a kNN check."
-    import keras
     from sklearn.manifold import TSNE
     from semisuper.models import load_model
     from semisuper.simclr import embed

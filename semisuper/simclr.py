@@ -11,11 +11,15 @@ import keras
 import numpy as np
 from keras import ops
 
+from .augment import xray_views
+from .data import contrastive_dataset
 from .losses import nt_xent_with_accuracy
 from .models import Composed, ProjectionHead, ResNet
+from .optim import lars_cosine, simclr_learning_rate
+from .training import fit_safely
 
 # %% auto #0
-__all__ = ['SimCLR', 'simclr_model', 'embed', 'knn_accuracy', 'KNNProbe']
+__all__ = ['SimCLR', 'simclr_model', 'embed', 'knn_accuracy', 'KNNProbe', 'train_simclr']
 
 # %% ../nbs/06_simclr.ipynb #9895da37
 @keras.saving.register_keras_serializable(package="semisuper")
@@ -95,3 +99,16 @@ class KNNProbe(keras.callbacks.Callback):
         train_x, train_y, val_x, val_y = self.data
         encoder = self.model.encoder
         logs["val_knn_accuracy"] = knn_accuracy(embed(encoder, train_x), train_y, embed(encoder, val_x), val_y, self.k)
+
+# %% ../nbs/06_simclr.ipynb #38381743
+def train_simclr(model: keras.Model, images, run_dir, epochs: int = 40, batch_size: int = 256,
+                 steps_per_epoch: int | None = None, learning_rate: float | None = None, weight_decay: float = 1e-6,
+                 augment=None, views: int = 2, seed: int = 0, callbacks=(), tensorboard: bool = True, verbose="auto"):
+    """Contrastive training of `model` on uint8 `images` (no labels), `views` random views of each, with `lars_cosine`;
+    one epoch is a pass over the images unless `steps_per_epoch`. Resumes in `run_dir`; returns the fit history."""
+    steps_per_epoch = steps_per_epoch or max(1, len(images) // batch_size)
+    learning_rate = learning_rate or simclr_learning_rate(batch_size, "sqrt")
+    model.compile(optimizer=lars_cosine(model, epochs * steps_per_epoch, learning_rate, weight_decay))
+    data = contrastive_dataset(images, augment or xray_views(int(np.shape(images)[1])), batch_size, seed, views=views)
+    return fit_safely(model, data, run_dir, epochs, steps_per_epoch, callbacks=list(callbacks), tensorboard=tensorboard,
+                      verbose=verbose)

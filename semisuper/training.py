@@ -11,7 +11,6 @@ import contextlib
 import json
 import logging
 import math
-import os
 from pathlib import Path
 
 import keras
