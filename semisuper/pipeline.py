@@ -78,9 +78,9 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", methods=None, per
     return rows
 
 # %% ../nbs/15_pipeline.ipynb #8eafef0e
-def results_table(rows: list[dict], metric: str = "accuracy") -> str:
-    "Markdown table: method x label fraction, mean ± std (in %) over subset seeds, with the seed count."
-    percents = sorted({r["percent"] for r in rows})
+def results_table(rows: list[dict], metric: str = "accuracy", percents=None) -> str:
+    "Markdown table: method x label fraction (default: every one in `rows`), mean ± std (in %) over subset seeds, with the seed count."
+    percents = sorted({r["percent"] for r in rows}) if percents is None else list(percents)
     lines = ["| method | " + " | ".join(f"{p} %" for p in percents) + " |", "|---" * (len(percents) + 1) + "|"]
     for method in METHODS.values():
         cells = []

@@ -22,7 +22,7 @@ from .training import read_log
 # %% auto #0
 __all__ = ['REFERENCE', 'KIND_COLOURS', 'summarize', 'reference_table', 'side_by_side', 'plot_label_efficiency',
            'plot_training_curves', 'neighbour_accuracy', 'embedding_map', 'reproduce_command', 'read_runs',
-           'write_report', 'rebuilding_command', 'comparison_table', 'leaders', 'write_comparison']
+           'write_report', 'rebuilding_command', 'leaders', 'write_comparison']
 
 # %% ../nbs/16_report.ipynb #0bd5c7e9
 REFERENCE = {"baseline": {100: 98.9}, "finetune": {1: 94.5, 2: 96.8, 5: 97.1}, "distill": {1: 96.3, 2: 97.6, 5: 98.1}}
@@ -271,17 +271,6 @@ def rebuilding_command(stage: str) -> str:
 def _scored(stage: str) -> bool: return stage in METHODS and not METHODS[stage].pretraining
 
 
-def comparison_table(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5)) -> str:
-    "Markdown: every compared method (rows) x label fraction (columns), mean ± std (n) of `metric` in %."
-    stats = summarize(rows, metric)
-    lines = ["| method | " + " | ".join(f"{p} %" for p in percents) + " |", "|---" * (len(percents) + 1) + "|"]
-    for stage in (m.name for m in METHODS.values() if not m.pretraining):
-        cells = [f"{stats[stage, p][0]:.1f} ± {stats[stage, p][1]:.1f} (n={stats[stage, p][2]})" if (stage, p) in stats
-                 else "–" for p in percents]
-        if any(c != "–" for c in cells): lines.append(f"| {METHODS[stage].label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5)) -> list[str]:
     "For each label fraction: the leading method, its lead over the runner-up, and whether it exceeds the spread."
     stats = summarize(rows, metric)
@@ -323,9 +312,9 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
             commands.add(f"{env} semisuper {rebuilding_command(stage)} {args}")
         text += [_heading(name, config, rows), "",
                  "Commands (finished steps are skipped, an interrupted one resumes; `active` needs the run's Stage 1):", "",
-                 "```", *sorted(commands), "```", "", "### Test accuracy (%)", "", comparison_table(rows), "",
+                 "```", *sorted(commands), "```", "", "### Test accuracy (%)", "", results_table(rows, percents=(1, 2, 5)), "",
                  "Who leads:", "", *(leaders(rows) or ["- not enough methods finished yet"]), "",
-                 "### AUROC (%)", "", comparison_table(rows, "auroc"), "", "Who leads:", "",
+                 "### AUROC (%)", "", results_table(rows, "auroc", (1, 2, 5)), "", "Who leads:", "",
                  *(leaders(rows, "auroc") or ["- not enough methods finished yet"]), ""]
     path = out / "COMPARISON.md"
     path.write_text("\n".join(text))
