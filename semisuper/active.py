@@ -126,7 +126,8 @@ def active_learning(strategy: str, pretrained_path, images, oracle: Oracle, trai
         else:
             model = fine_tune(labelled, folder)
             pool = np.setdiff1d(train_rows, labelled)
-            chosen = _select(strategy, pool, want, model, images, features, labelled, xray_views(size), seed + r)
+            chosen = _select(strategy, pool, want, model, images=images, encoder_features=features, labelled=labelled,
+                             augment=xray_views(size), seed=seed + r)
             folder.mkdir(parents=True, exist_ok=True)
             saved.write_text(json.dumps({"strategy": strategy, "target_percent": target, "chosen": [int(i) for i in chosen]}))
         known.update({int(i): int(l) for i, l in zip(chosen, oracle.label(chosen))})

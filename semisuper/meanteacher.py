@@ -108,13 +108,13 @@ def momentum_contrast_model(depth: int = 18, width: float = 0.5, sk_ratio: float
                             head_depth: int = 3, temperature: float = 0.2, queue_size: int = 4096, momentum: float = 0.99,
                             sync_bn: bool = True) -> MomentumContrast:
     "A built `MomentumContrast` on the project's ResNet and projection head, teacher = a copy of the student."
-    encoder = ResNet(depth, width, sk_ratio, image_size, channels, stem, sync_bn, name="encoder")
+    encoder = ResNet(depth, width, sk_ratio, image_size, channels=channels, stem=stem, sync_bn=sync_bn, name="encoder")
     heads = [ProjectionHead(head_units or encoder.feature_dim, output_dim, head_depth, sync_bn, name=n)
              for n in ("projection_head", "teacher_head")]
     for h in heads: h.build((None, encoder.feature_dim))
     heads[1].set_weights(heads[0].get_weights())
-    model = MomentumContrast(encoder, heads[0], twin(encoder, "teacher_encoder"), heads[1], temperature, queue_size,
-                             momentum, name="momentum_contrast")
+    model = MomentumContrast(encoder, heads[0], twin(encoder, "teacher_encoder"), heads[1], temperature=temperature,
+                             queue_size=queue_size, momentum=momentum, name="momentum_contrast")
     model.build((None, image_size, image_size, channels))
     return model
 

@@ -42,8 +42,8 @@ def _sk_conv(x, filters, stride, sk_ratio, name, sync):
     return ops.sum(paths * attention, axis=1)
 
 
-def _conv3x3(x, filters, stride, sk_ratio, name, sync):
-    if sk_ratio > 0: return _sk_conv(x, filters, stride, sk_ratio, name, sync)
+def _conv3x3(x, filters, stride, name, sk_ratio=0.0, sync=False):
+    if sk_ratio > 0: return _sk_conv(x, filters, stride, sk_ratio, name, sync=sync)
     return _bn(_conv(x, filters, 3, stride, f"{name}_conv"), name, sync=sync)
 
 
@@ -58,7 +58,7 @@ def _shortcut(x, filters, stride, name, sync, avg_pool=False):
 def basic_block(x, filters, stride, name, sk_ratio=0.0, sync=False):
     "Two 3x3 convolutions with an identity (or projected) shortcut: ResNet-18/34."
     shortcut = _shortcut(x, filters, stride, f"{name}_short", sync, avg_pool=sk_ratio > 0)
-    x = _conv3x3(x, filters, stride, sk_ratio, f"{name}_a", sync)
+    x = _conv3x3(x, filters, stride, f"{name}_a", sk_ratio=sk_ratio, sync=sync)
     x = _bn(_conv(x, filters, 3, 1, f"{name}_b_conv"), f"{name}_b", zero=True, sync=sync, relu=False)
     return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([x, shortcut]))
 
@@ -67,7 +67,7 @@ def bottleneck_block(x, filters, stride, name, sk_ratio=0.0, sync=False):
     "1x1 down, 3x3 (selective kernel if `sk_ratio`), 1x1 up to 4x `filters`: ResNet-50 and deeper."
     shortcut = _shortcut(x, 4 * filters, stride, f"{name}_short", sync, avg_pool=sk_ratio > 0)
     x = _bn(_conv(x, filters, 1, 1, f"{name}_a_conv"), f"{name}_a", sync=sync)
-    x = _conv3x3(x, filters, stride, sk_ratio, f"{name}_b", sync)
+    x = _conv3x3(x, filters, stride, f"{name}_b", sk_ratio=sk_ratio, sync=sync)
     x = _bn(_conv(x, 4 * filters, 1, 1, f"{name}_c_conv"), f"{name}_c", zero=True, sync=sync, relu=False)
     return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([x, shortcut]))
 

@@ -78,7 +78,7 @@ def reconstruct_contrast_model(depth: int = 18, width: float = 0.5, sk_ratio: fl
                                head_depth: int = 3, temperature: float = 0.2, regularized: bool = False,
                                sync_bn: bool = True) -> ReconstructContrast:
     "A built `ReconstructContrast` on the project's ResNet and projection head, with `light_decoder`."
-    encoder = ResNet(depth, width, sk_ratio, image_size, channels, stem, sync_bn, name="encoder")
+    encoder = ResNet(depth, width, sk_ratio, image_size, channels=channels, stem=stem, sync_bn=sync_bn, name="encoder")
     head = ProjectionHead(head_units or encoder.feature_dim, output_dim, head_depth, sync_bn, name="projection_head")
     head.build((None, encoder.feature_dim))  # weights exist before the first call: a model saved untrained loads whole
     decoder = light_decoder(encoder.feature_maps().output_shape[1:], image_size, channels)

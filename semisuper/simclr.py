@@ -49,7 +49,7 @@ def simclr_model(depth: int = 18, width: float = 1.0, sk_ratio: float = 0.0, ima
                  channels: int = 1, stem: str = "small", head_units: int | None = None, output_dim: int = 128,
                  head_depth: int = 3, temperature: float = 0.1, sync_bn: bool = True) -> SimCLR:
     "A built `SimCLR`: `ResNet(depth, width, ...)` + a projection head as wide as the features (SimCLRv2)."
-    encoder = ResNet(depth, width, sk_ratio, image_size, channels, stem, sync_bn, name="encoder")
+    encoder = ResNet(depth, width, sk_ratio, image_size, channels=channels, stem=stem, sync_bn=sync_bn, name="encoder")
     head = ProjectionHead(head_units or encoder.feature_dim, output_dim, head_depth, sync_bn, name="projection_head")
     head.build((None, encoder.feature_dim))  # weights exist before the first call: a model saved untrained loads whole
     model = SimCLR(encoder, head, temperature, name="simclr")

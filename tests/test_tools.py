@@ -3,7 +3,7 @@ import sys
 
 import numpy as np
 
-from conftest import ROOT
+from conftest import ROOT, run, tail
 
 sys.path.insert(0, str(ROOT / "tools"))
 from check_outputs import problems, source_hash  # noqa: E402
@@ -36,3 +36,38 @@ def test_check_outputs_finds_stale_outputs_paths_and_warnings(tmp_path):
     assert problems(notebook("print(p)", "saved to ../../shared/data and runs/tmp/x\n")) == []
     assert "warning" in problems(notebook("f()", "x.py:3: UserWarning: careful\n"))[0]
     assert "warning" in problems(notebook("f()", "WARNING:tensorflow:5 out of the last 7 calls\n"))[0]
+
+
+def test_upgrade_classifier_keeps_the_answers(tmp_path):
+    "A classifier saved before the `Classifier` task model (a plain functional model) becomes one, same logits."
+    script = f"""
+import keras, numpy as np
+from keras import layers
+from semisuper.simclr import simclr_model
+from semisuper.models import load_model
+keras.utils.set_random_seed(0)
+pretrained = simclr_model(width=0.125, image_size=32, head_units=16, output_dim=8)
+inputs = keras.Input((32, 32, 1), name="image")  # how `classifier` built it before: layers in one functional graph
+x = pretrained.encoder(inputs)
+x = layers.ReLU(name="head_relu_1")(pretrained.head.norms[0](pretrained.head.dense[0](x)))
+old = keras.Model(inputs, layers.Dense(2, name="logits")(x), name="classifier")
+old.save("{tmp_path}/old.keras")
+np.save("{tmp_path}/x.npy", np.random.default_rng(0).random((4, 32, 32, 1), dtype=np.float32))
+np.save("{tmp_path}/old.npy", keras.ops.convert_to_numpy(old(np.load("{tmp_path}/x.npy"))))
+"""
+    check = f"""
+import keras, numpy as np
+from semisuper.models import Classifier, load_model
+new = load_model("{tmp_path}/new.keras")
+assert isinstance(new, Classifier) and new.backbone.name == "encoder" and [l.name for l in new.neck.layers] == ["dense_1", "bn_1", "head_relu_1"]
+assert np.allclose(keras.ops.convert_to_numpy(new(np.load("{tmp_path}/x.npy"))), np.load("{tmp_path}/old.npy"), atol=1e-6)
+"""
+    env = {"KERAS_BACKEND": "tensorflow"}
+    made = run([sys.executable, "-c", script], env=env)
+    assert made.returncode == 0, tail(made)
+    upgraded = run([sys.executable, "tools/upgrade_classifier.py", f"{tmp_path}/old.keras", f"{tmp_path}/new.keras"], env=env)
+    assert upgraded.returncode == 0 and "neck ['dense_1', 'bn_1', 'head_relu_1']" in upgraded.stdout, tail(upgraded)
+    checked = run([sys.executable, "-c", check], env=env)
+    assert checked.returncode == 0, tail(checked)
+    again = run([sys.executable, "tools/upgrade_classifier.py", f"{tmp_path}/new.keras", f"{tmp_path}/newer.keras"], env=env)
+    assert again.returncode != 0 and "is a Classifier already" in again.stderr, tail(again)
