@@ -11,11 +11,13 @@ import json
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from .data import label_subsets, load_xrays, make_split
 from .training import set_precision, set_seed
-from .runs import Config, finish_step, fingerprint, finished, finished_rows, open_run, save_model
+from .runs import (Config, code_version, finish_step, fingerprint, finished, finished_rows, machine, open_run,
+                            save_model)
 from .methods import METHODS, Method, Step, pretrained_origin
 
 # %% auto #0
@@ -32,13 +34,17 @@ def run_step(method: Method, step: Step) -> dict | None:
             raise FileNotFoundError(f"{method.label} needs the {METHODS[name].label} model {need}: run "
                                     f"`semisuper {METHODS[name].command}` first")
     set_seed(step.cfg.split_seed if method.pretraining else step.subset_seed)
+    started, resumed = time.time(), any(step.folder.glob("**/log.csv"))  # resumed: `seconds` counts this invocation only
     trained = method.train(step)
     model, extra = trained if isinstance(trained, tuple) else (trained, {})
+    took = {"seconds": round(time.time() - started, 1), **({"resumed": True} if resumed else {})}
     if method.pretraining:
         save_model(model, path)
+        made = {**took, "backend": keras.backend.backend(), "machine": machine(), "commit": code_version()}
+        (path.parent / "provenance.json").write_text(json.dumps(made, indent=2) + "\n")
         return None
     row = {"protocol": step.cfg.protocol, "subset_seed": step.subset_seed, "percent": step.percent,
-           "labelled": int(step.labelled.sum()), **extra, "stage": method.name}
+           "labelled": int(step.labelled.sum()), **extra, **took, "stage": method.name}
     if (origin := pretrained_origin(method, step.run)) is not None: row["pretrained"] = fingerprint(origin)
     return finish_step(model, step.folder, step.xrays, step.test, row)
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
+import importlib.resources
 import json
 import os
 import platform
 import shutil
+import subprocess
 from pathlib import Path
 
 import keras
@@ -26,9 +28,9 @@ from .active import STRATEGIES
 from .training import PRECISIONS, binary_report, predict_positive
 
 # %% auto #0
-__all__ = ['PRESETS', 'NOT_SHAPING', 'Config', 'preset', 'load_config', 'changed_settings', 'machine', 'manifest_name',
-           'open_run', 'step_folder', 'save_model', 'fingerprint', 'finished', 'finish_step', 'finished_rows',
-           'merge_rows', 'published_rows', 'publish_run']
+__all__ = ['PRESETS', 'NOT_SHAPING', 'Config', 'preset', 'load_config', 'changed_settings', 'machine', 'code_version',
+           'manifest_name', 'open_run', 'step_folder', 'save_model', 'fingerprint', 'finished', 'finish_step',
+           'finished_rows', 'merge_rows', 'published_rows', 'publish_run']
 
 # %% ../nbs/13_runs.ipynb #859a75e7
 @dataclasses.dataclass(frozen=True)
@@ -204,6 +206,18 @@ def _devices() -> list[str]:
         return [d.name for d in tf.config.list_logical_devices()]
     return []
 
+
+def code_version() -> str:
+    "The git commit of the package's checkout (`+changes`: its files differ from it), else the package's version."
+    package = Path(str(importlib.resources.files("semisuper")))
+    git = lambda *args: subprocess.run(["git", "-C", str(package), *args], capture_output=True, text=True, timeout=30)
+    try:
+        if git("ls-files", "--error-unmatch", "__init__.py").returncode == 0:  # a tracked checkout, not an install
+            commit = git("rev-parse", "--short=12", "HEAD").stdout.strip()
+            return commit + ("+changes" if git("status", "--porcelain", "--", ".").stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError): pass  # no git
+    return f"semisuper {__version__}"
+
 # %% ../nbs/13_runs.ipynb #7005bfa1
 def manifest_name(cfg: Config, subset_seed: int) -> str: return f"{cfg.protocol}-split{cfg.split_seed}-subset{subset_seed}.csv"
 
@@ -261,7 +275,8 @@ def finish_step(model: keras.Model, folder, xrays: XRays, test: np.ndarray, row:
     folder = Path(folder)
     save_model(model, folder / "model.keras")
     report = binary_report(xrays.label[test], predict_positive(model, xrays.images[test]))
-    result = {**row, **report, "backend": keras.backend.backend(), "machine": machine()}  # steps of one record may come from several machines
+    # steps of one record may come from several machines, backends and commits
+    result = {**row, **report, "backend": keras.backend.backend(), "machine": machine(), "commit": code_version()}
     (folder / "results.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
@@ -322,6 +337,8 @@ def publish_run(run_dir, dest) -> list[dict]:
             target = target.with_name(f"log-{fingerprint(models[0])}.csv")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(log, target)
+        if (made := log.parent / "provenance.json").exists():  # a pretraining's: its commit, machine and wall-clock
+            shutil.copy(made, target.with_name(target.name.replace("log", "provenance", 1).replace(".csv", ".json")))
     for step in (p.parent for p in run_dir.glob("active_*/*/model.keras")):  # finished active-learning steps
         target = dest / "selections" / step.relative_to(run_dir)
         for chosen in [step / "labelled.json", *step.glob("round_*/selected.json")]:  # all it had labelled; each round's pick
