@@ -28,9 +28,10 @@ from .active import STRATEGIES
 from .training import PRECISIONS, binary_report, predict_positive
 
 # %% auto #0
-__all__ = ['PRESETS', 'NOT_SHAPING', 'Config', 'preset', 'load_config', 'changed_settings', 'machine', 'code_version',
-           'manifest_name', 'open_run', 'step_folder', 'save_model', 'fingerprint', 'finished', 'finish_step',
-           'finished_rows', 'merge_rows', 'published_rows', 'publish_run']
+__all__ = ['PRESETS', 'NOT_SHAPING', 'PREDICTIONS', 'Config', 'preset', 'load_config', 'changed_settings', 'machine',
+           'code_version', 'manifest_name', 'open_run', 'step_folder', 'save_model', 'fingerprint', 'finished',
+           'write_predictions', 'read_predictions', 'finish_step', 'finished_rows', 'merge_rows', 'published_rows',
+           'publish_run']
 
 # %% ../nbs/13_runs.ipynb #859a75e7
 @dataclasses.dataclass(frozen=True)
@@ -270,11 +271,31 @@ def finished(folder) -> dict | None:
     return json.loads(path.read_text()) if path.exists() and (folder / "model.keras").exists() else None
 
 
+PREDICTIONS = "test_predictions.json.gz"  # beside a step's row: what it answered for each test image
+
+
+def write_predictions(path, paths, labels, probabilities) -> Path:
+    "A step's answers on the test images (their paths, true labels and P(pneumonia)), gzipped JSON; same answers, same bytes."
+    data = {"path": [str(p) for p in paths], "label": [int(l) for l in labels],
+            "p_pneumonia": [round(float(p), 6) for p in probabilities]}
+    Path(path).write_bytes(gzip.compress(json.dumps(data).encode(), mtime=0))
+    return Path(path)
+
+
+def read_predictions(path) -> dict[str, np.ndarray]:
+    "`write_predictions`' arrays back: path, label, p_pneumonia."
+    data = json.loads(gzip.decompress(Path(path).read_bytes()))
+    return {"path": np.array(data["path"]), "label": np.array(data["label"], np.int8), "p_pneumonia": np.array(data["p_pneumonia"])}
+
+
 def finish_step(model: keras.Model, folder, xrays: XRays, test: np.ndarray, row: dict) -> dict:
-    "Save a step's model, score it once on the `test` rows of `xrays`, write and return its row."
+    """Save a step's model, score it once on the `test` rows of `xrays`, write and return its row; its answer for each
+    test image goes beside it (`PREDICTIONS`), for paired comparisons on the same images."""
     folder = Path(folder)
     save_model(model, folder / "model.keras")
-    report = binary_report(xrays.label[test], predict_positive(model, xrays.images[test]))
+    probabilities = predict_positive(model, xrays.images[test])
+    write_predictions(folder / PREDICTIONS, xrays.path[test], xrays.label[test], probabilities)
+    report = binary_report(xrays.label[test], probabilities)
     # steps of one record may come from several machines, backends and commits
     result = {**row, **report, "backend": keras.backend.backend(), "machine": machine(), "commit": code_version()}
     (folder / "results.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -301,8 +322,8 @@ def published_rows(folder) -> list[dict]:
 
 def publish_run(run_dir, dest) -> list[dict]:
     """Add a run folder's finished steps to its published record `dest`: config, results, logs and gzipped manifests
-    (no models: the command rebuilds them), and for active learning the images each step had labelled
-    (`selections/`). Steps published before (another session, another machine) are kept unless this run redid them;
+    (no models: the command rebuilds them), each step's answers on the test images (`predictions/`), and for active
+    learning the images each step had labelled (`selections/`). Steps published before (another session, another machine) are kept unless this run redid them;
     a run with other splits or other result-shaping settings is refused."""
     run_dir, dest = Path(run_dir), Path(dest)
     if not (run_dir / "config.json").exists(): raise FileNotFoundError(f"{run_dir} is not a run folder (no config.json)")
@@ -339,6 +360,11 @@ def publish_run(run_dir, dest) -> list[dict]:
         shutil.copy(log, target)
         if (made := log.parent / "provenance.json").exists():  # a pretraining's: its commit, machine and wall-clock
             shutil.copy(made, target.with_name(target.name.replace("log", "provenance", 1).replace(".csv", ".json")))
+    for answers in run_dir.glob(f"*/*/{PREDICTIONS}"):  # per test image: what paired comparisons compare
+        if finished(answers.parent) is None: continue
+        target = dest / "predictions" / answers.parent.relative_to(run_dir).with_suffix(".json.gz")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(answers, target)
     for step in (p.parent for p in run_dir.glob("active_*/*/model.keras")):  # finished active-learning steps
         target = dest / "selections" / step.relative_to(run_dir)
         for chosen in [step / "labelled.json", *step.glob("round_*/selected.json")]:  # all it had labelled; each round's pick
