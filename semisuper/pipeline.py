@@ -15,9 +15,9 @@ import keras
 import numpy as np
 
 from .data import label_subsets, load_xrays, make_split
-from .training import set_precision, set_seed
+from .training import bootstrap_interval, set_precision, set_seed
 from .runs import (Config, code_version, finish_step, fingerprint, finished, finished_rows, machine, open_run,
-                            save_model)
+                            save_model, step_answers)
 from .methods import METHODS, Method, Step, pretrained_origin
 
 # %% auto #0
@@ -77,21 +77,31 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", methods=None, per
                                       folder=folder, models=models, verbose=verbose))
     rows = finished_rows(out)  # every finished model's row, this invocation's and earlier ones'
     (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
-    table = results_table(rows)
+    table = results_table(rows, answers=step_answers(out, rows))
     (out / "results.md").write_text(f"Test accuracy (%), protocol {cfg.protocol}, preset {cfg.preset}\n\n{table}\n")
     echo(f"\ntest accuracy (%), protocol {cfg.protocol}, mean ± std over subset seeds "
          f"({(time.time() - started) / 60:.1f} min):\n{table}")
     return rows
 
 # %% ../nbs/15_pipeline.ipynb #8eafef0e
-def results_table(rows: list[dict], metric: str = "accuracy", percents=None) -> str:
-    "Markdown table: method x label fraction (default: every one in `rows`), mean ± std (in %) over subset seeds, with the seed count."
+def results_table(rows: list[dict], metric: str = "accuracy", percents=None, answers=None) -> str:
+    """Markdown table, method x label fraction (default: every one in `rows`), of `metric` in %: mean ± sample std
+    over the subset seeds, [the 95 % interval] where `answers` (`step_answers`) hold every seed's answers for the cell
+    (accuracy and AUROC: `bootstrap_interval`), and (n = seeds)."""
     percents = sorted({r["percent"] for r in rows}) if percents is None else list(percents)
     lines = ["| method | " + " | ".join(f"{p} %" for p in percents) + " |", "|---" * (len(percents) + 1) + "|"]
     for method in METHODS.values():
         cells = []
         for p in percents:
-            values = [100 * r[metric] for r in rows if r["stage"] == method.name and r["percent"] == p]
-            cells.append("–" if not values else f"{np.mean(values):.1f} ± {np.std(values):.1f} (n={len(values)})")
+            cell = [r for r in rows if r["stage"] == method.name and r["percent"] == p]
+            if not cell: cells.append("–"); continue
+            values = [100 * r[metric] for r in cell]
+            text = f"{np.mean(values):.1f}" + (f" ± {np.std(values, ddof=1):.1f}" if len(values) > 1 else "")
+            found = [(answers or {}).get((method.name, p, r["subset_seed"])) for r in cell]
+            if metric in ("accuracy", "auroc") and all(f is not None for f in found) and \
+                    all(np.array_equal(f["path"], found[0]["path"]) for f in found):  # the same test images
+                low, high = bootstrap_interval(found[0]["label"], [f["p_pneumonia"] for f in found], metric=metric)
+                text += f" [{100 * low:.1f}, {100 * high:.1f}]"
+            cells.append(f"{text} (n={len(values)})")
         if any(c != "–" for c in cells): lines.append(f"| {method.label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from .data import load_xrays, make_split
-from .runs import NOT_SHAPING, Config, finished_rows, merge_rows, preset, publish_run, published_rows
+from .runs import NOT_SHAPING, Config, finished_rows, merge_rows, preset, publish_run, published_rows, step_answers
 from .methods import METHODS, commands
 from .pipeline import results_table
-from .training import read_log
+from .training import bootstrap_interval, read_log
 
 # %% auto #0
 __all__ = ['REFERENCE', 'KIND_COLOURS', 'summarize', 'reference_table', 'side_by_side', 'plot_label_efficiency',
@@ -29,10 +29,11 @@ REFERENCE = {"baseline": {100: 98.9}, "finetune": {1: 94.5, 2: 96.8, 5: 97.1}, "
 
 
 def summarize(rows: list[dict], metric: str = "accuracy") -> dict:
-    "(stage, percent) -> (mean, std, n) of `metric` in % over the label-subset seeds."
+    "(stage, percent) -> (mean, sample std, n) of `metric` in % over the label-subset seeds (std: NaN for one seed)."
     groups = {}
     for r in rows: groups.setdefault((r["stage"], r["percent"]), []).append(100 * r[metric])
-    return {k: (float(np.mean(v)), float(np.std(v)), len(v)) for k, v in sorted(groups.items())}
+    return {k: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else float("nan"), len(v))
+            for k, v in sorted(groups.items())}
 
 
 def reference_table(rows: list[dict]) -> str:
@@ -43,7 +44,8 @@ def reference_table(rows: list[dict]) -> str:
         for pct, ref in REFERENCE.get(stage, {}).items():  # the comparison methods have no reference number
             if (stage, pct) not in ours: lines.append(f"| {name} | {pct} % | {ref:.1f} | not run yet | |"); continue
             mean, std, n = ours[stage, pct]
-            lines.append(f"| {name} | {pct} % | {ref:.1f} | {mean:.1f} ± {std:.1f} (n={n}) | {mean - ref:+.1f} |")
+            spread = f" ± {std:.1f}" if n > 1 else ""
+            lines.append(f"| {name} | {pct} % | {ref:.1f} | {mean:.1f}{spread} (n={n}) | {mean - ref:+.1f} |")
     return "\n".join(lines)
 
 # %% ../nbs/16_report.ipynb #a8dfbacd
@@ -75,7 +77,7 @@ def plot_label_efficiency(runs: dict[str, list[dict]], path=None, metric: str = 
             if points:
                 p, mean, std, _ = map(np.array, zip(*points))
                 if stage in beside: p = p * 1.06 ** (beside.index(stage) + 1)
-                ax.errorbar(p, mean, yerr=std, marker="D" if stage in beside else "o", capsize=3, color=colour,
+                ax.errorbar(p, mean, yerr=np.nan_to_num(std), marker="D" if stage in beside else "o", capsize=3, color=colour,
                             label=label)
             if metric == "accuracy" and stage in REFERENCE:
                 ref = sorted(REFERENCE[stage].items())
@@ -226,25 +228,26 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
                                     stages=simclrv2))  # SimCLRv2 beside the reference; every method: comparison.png
     text = ["# Results", "",
             f"Written by `semisuper report {' '.join(str(r) for r in run_dirs)} --out {out}`. Test accuracy is "
-            "the mean ± std over label-subset seeds (n = number of seeds finished); every number comes from the run "
+            "the mean ± sample std over label-subset seeds, [its 95 % interval] from resampling seeds and test images where "
+            "the steps kept their answers per image, and n = number of seeds finished; every number comes from the run "
             "folders' `results.json`, published here with the settings, logs and split manifests.", "",
             "![label efficiency](label_efficiency.png)", ""]
     if (out / "DISCUSSION.md").exists():  # hand-written reading of these numbers, kept beside the generated report
         text[3:3] = ["What the numbers say, where they fall short and what would close the gap: [DISCUSSION.md](DISCUSSION.md).", ""]
     for name, (dest, config, rows) in runs.items():
         echo(f"{name}: {len(rows)} finished steps")
-        run_dir = sources[name]
+        run_dir, answers = sources[name], step_answers(dest, rows)
         plt.close(plot_training_curves(dest / "logs", dest / "training_curves.png"))
         text += [_heading(name, config, rows), "", "Reproduce (finished steps are skipped, an interrupted one resumes):", "",
                  f"```\n{reproduce_command(config, backend=_backend(rows, simclrv2, config['backend']))}\n```", "",
                  f"Made on: {_made_on(rows)}. Split manifests (which image is in train/val/test, and "
                  f"the smallest label fraction that includes it): [{name}/manifests]({name}/manifests).", "",
-                 "### Test accuracy (%)", "", results_table(rows), "", "### Beside the reference", "",
+                 "### Test accuracy (%)", "", results_table(rows, answers=answers), "", "### Beside the reference", "",
                  reference_table(rows), ""]
         if config["protocol"] != "remix":
             text += ["The reference's numbers are on the image-level (`remix`) split, so this comparison is only "
                      "indicative: here no patient has images on both sides.", ""]
-        text += ["### AUROC (%)", "", results_table(rows, "auroc"), "", "### Sensitivity (%)", "",
+        text += ["### AUROC (%)", "", results_table(rows, "auroc", answers=answers), "", "### Sensitivity (%)", "",
                  results_table(rows, "sensitivity"), "", "### Specificity (%)", "", results_table(rows, "specificity"), "",
                  "### Every step", "", _per_seed_table(rows), "",
                  f"![training curves]({name}/training_curves.png)", ""]
@@ -271,24 +274,29 @@ def rebuilding_command(stage: str) -> str:
 def _scored(stage: str) -> bool: return stage in METHODS and not METHODS[stage].pretraining
 
 
-def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5)) -> list[str]:
-    "For each label fraction: the leading method, its lead over the runner-up, and whether it exceeds the spread."
-    stats = summarize(rows, metric)
-    out = []
+def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5), answers=None) -> list[str]:
+    """For each label fraction, the two best methods by mean, compared on the same test images and label subsets: a
+    paired bootstrap of the difference (`bootstrap_interval`), pooled over the seeds both finished. One leads only
+    when the difference's 95 % interval excludes 0; else they are level. Without per-image `answers`
+    (`step_answers`) for both, they are not compared."""
+    stats, found, out = summarize(rows, metric), answers or {}, []
     for p in percents:
         ranked = sorted(((v, s) for (s, q), v in stats.items() if q == p and _scored(s)), key=lambda t: -t[0][0])
         if len(ranked) < 2: continue
-        ((m1, s1, n1), a), ((m2, s2, n2), b) = ranked[:2]
-        spread = float(np.hypot(s1, s2))
-        gap = round(m1, 1) - round(m2, 1)  # the gap of the means as printed, so the line's arithmetic checks out
-        if gap < 0.05:  # level as printed: name no leader
-            out.append(f"- {p} %: **{METHODS[a].label}** {m1:.1f} and **{METHODS[b].label}** {m2:.1f} are level "
-                       f"(spread {spread:.1f}; n = {n1} and {n2}).")
+        ((m1, _, n1), a), ((m2, _, n2), b) = ranked[:2]
+        seeds = sorted({r["subset_seed"] for r in rows if r["stage"] == a and r["percent"] == p}
+                       & {r["subset_seed"] for r in rows if r["stage"] == b and r["percent"] == p})
+        pairs = [(found.get((a, p, s)), found.get((b, p, s))) for s in seeds]
+        names = f"{METHODS[a].label} {m1:.1f} and {METHODS[b].label} {m2:.1f}"
+        if not pairs or any(x is None or y is None or not np.array_equal(x["path"], y["path"]) for x, y in pairs):
+            out.append(f"- {p} %: {names}: not compared (no per-image test answers for both; n = {n1} and {n2}).")
             continue
-        verdict = ("beyond the seed-to-seed spread" if m1 - m2 > spread and min(n1, n2) >= 2 else
-                   "within the seed-to-seed spread" if min(n1, n2) >= 2 else "with too few seeds to judge")
-        out.append(f"- {p} %: **{METHODS[a].label}** {m1:.1f} leads {METHODS[b].label} {m2:.1f} by {gap:.1f} points, "
-                   f"{verdict} ({spread:.1f}; n = {n1} and {n2}).")
+        low, high = bootstrap_interval(pairs[0][0]["label"], [x["p_pneumonia"] for x, _ in pairs],
+                                       [y["p_pneumonia"] for _, y in pairs], metric=metric)
+        paired = (f"paired difference {100 * low:+.1f} to {100 * high:+.1f} points, 95 % interval over {len(seeds)} "
+                  f"seed{'s' if len(seeds) > 1 else ''} and {len(pairs[0][0]['label'])} test images")
+        if low > 0: out.append(f"- {p} %: **{METHODS[a].label}** {m1:.1f} leads {METHODS[b].label} {m2:.1f} ({paired}).")
+        else: out.append(f"- {p} %: {names} are level ({paired}).")
     return out
 
 
@@ -297,12 +305,16 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     runs = {name: (d, config, [r for r in rows if _scored(r["stage"])]) for name, (d, config, rows) in read_runs(run_dirs).items()}
+    answers = {name: step_answers(d, rows) for name, (d, _, rows) in runs.items()}  # per test image, where kept
     plt = _pyplot()
     plt.close(plot_label_efficiency({name: rows for name, (_, _, rows) in runs.items()}, out / "comparison.png"))
     text = ["# Comparison", "", f"Written by `semisuper compare {' '.join(str(r) for r in run_dirs)} --out {out}` from "
             "the published records (and the finished steps of any run folder named): every method on the same splits, "
-            "label sets and test images, mean ± std over label-subset seeds (n = seeds finished). Active learning "
-            "starts from the 1 % subset and ends at 5 %.", "",
+            "label sets and test images, mean ± sample std over label-subset seeds, [95 % interval] where the steps "
+            "kept their answers per test image, n = seeds finished. A method leads only when a paired bootstrap of its "
+            "difference to the runner-up on the same test images and label subsets has a 95 % interval that excludes "
+            "0; steps without per-image answers are not compared. Active learning starts from the 1 % subset and "
+            "ends at 5 %.", "",
             "![every method](comparison.png)", ""]
     for name, (run_dir, config, rows) in runs.items():
         echo(f"{name}: {len(rows)} finished steps")
@@ -312,10 +324,10 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
             commands.add(f"{env} semisuper {rebuilding_command(stage)} {args}")
         text += [_heading(name, config, rows), "",
                  "Commands (finished steps are skipped, an interrupted one resumes; `active` needs the run's Stage 1):", "",
-                 "```", *sorted(commands), "```", "", "### Test accuracy (%)", "", results_table(rows, percents=(1, 2, 5)), "",
-                 "Who leads:", "", *(leaders(rows) or ["- not enough methods finished yet"]), "",
-                 "### AUROC (%)", "", results_table(rows, "auroc", (1, 2, 5)), "", "Who leads:", "",
-                 *(leaders(rows, "auroc") or ["- not enough methods finished yet"]), ""]
+                 "```", *sorted(commands), "```", "", "### Test accuracy (%)", "", results_table(rows, percents=(1, 2, 5), answers=answers[name]), "",
+                 "Who leads:", "", *(leaders(rows, answers=answers[name]) or ["- not enough methods finished yet"]), "",
+                 "### AUROC (%)", "", results_table(rows, "auroc", (1, 2, 5), answers[name]), "", "Who leads:", "",
+                 *(leaders(rows, "auroc", answers=answers[name]) or ["- not enough methods finished yet"]), ""]
     path = out / "COMPARISON.md"
     path.write_text("\n".join(text))
     echo(f"wrote {path}")

@@ -30,8 +30,8 @@ from .training import PRECISIONS, binary_report, predict_positive
 # %% auto #0
 __all__ = ['PRESETS', 'NOT_SHAPING', 'PREDICTIONS', 'Config', 'preset', 'load_config', 'changed_settings', 'machine',
            'code_version', 'manifest_name', 'open_run', 'step_folder', 'save_model', 'fingerprint', 'finished',
-           'write_predictions', 'read_predictions', 'finish_step', 'finished_rows', 'merge_rows', 'published_rows',
-           'publish_run']
+           'write_predictions', 'read_predictions', 'step_answers', 'finish_step', 'finished_rows', 'merge_rows',
+           'published_rows', 'publish_run']
 
 # %% ../nbs/13_runs.ipynb #859a75e7
 @dataclasses.dataclass(frozen=True)
@@ -286,6 +286,19 @@ def read_predictions(path) -> dict[str, np.ndarray]:
     "`write_predictions`' arrays back: path, label, p_pneumonia."
     data = json.loads(gzip.decompress(Path(path).read_bytes()))
     return {"path": np.array(data["path"]), "label": np.array(data["label"], np.int8), "p_pneumonia": np.array(data["p_pneumonia"])}
+
+
+def step_answers(folder, rows) -> dict:
+    """(method, label fraction, subset seed) -> `read_predictions` of each row's step that kept its answers, in a run
+    folder (`<method>/<fraction>pct-subset<seed>/`) or a published record (`predictions/`)."""
+    found = {}
+    for r in rows:
+        step = step_folder(folder, r["stage"], r["percent"], r["subset_seed"])
+        for path in (step / PREDICTIONS, Path(folder) / "predictions" / step.relative_to(folder).with_suffix(".json.gz")):
+            if path.exists():
+                found[r["stage"], r["percent"], r["subset_seed"]] = read_predictions(path)
+                break
+    return found
 
 
 def finish_step(model: keras.Model, folder, xrays: XRays, test: np.ndarray, row: dict) -> dict:

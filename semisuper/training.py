@@ -18,7 +18,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'set_seed', 'set_precision', 'distribution_scope', 'KeepBest', 'StopOnNaN', 'TrainingDiverged',
-           'training_callbacks', 'fit_safely', 'read_log', 'auroc', 'binary_report', 'predict_positive']
+           'training_callbacks', 'fit_safely', 'read_log', 'auroc', 'binary_report', 'predict_positive',
+           'bootstrap_interval']
 
 # %% ../nbs/05_training.ipynb #ae4637d6
 def _not_a_retrace(record) -> bool: return "triggered tf.function retracing" not in record.getMessage()
@@ -194,3 +195,40 @@ def predict_positive(model, images, batch_size: int = 256) -> np.ndarray:
     if x.dtype == np.uint8: x = x.astype("float32") / 255.0
     logits = model.predict(x, batch_size=batch_size, verbose=0)
     return np.asarray(keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=-1)))[:, 1]
+
+# %% ../nbs/05_training.ipynb #c9e8ce64
+def _scores_on_draws(labels, probabilities, rows, metric: str) -> np.ndarray:
+    "`metric` of each seed's answers (k, n) on the images of each draw (`rows`: draws x n indices): (k, draws)."
+    from scipy.stats import rankdata
+    y = labels[rows]
+    positive = y == 1
+    n_pos, n_neg = positive.sum(1), (~positive).sum(1)
+    out = []
+    for p in probabilities:
+        s = p[rows]
+        if metric == "accuracy": out.append(((s >= 0.5) == positive).mean(1))
+        else:  # Mann-Whitney, as `auroc`; a draw without both classes has none
+            ranks = rankdata(s, axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out.append((np.where(positive, ranks, 0).sum(1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return np.array(out)
+
+
+def bootstrap_interval(labels, probabilities, baseline=None, metric: str = "accuracy", draws: int = 2000,
+                       level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """The `level` interval of `metric` averaged over label-subset seeds (`probabilities`: k seeds x n test images,
+    P(pneumonia)), resampling seeds and images; with `baseline` (another method's answers for the same seeds and
+    images), of the paired difference `probabilities` − `baseline`."""
+    if metric not in ("accuracy", "auroc"): raise ValueError(f"metric must be 'accuracy' or 'auroc', got {metric!r}")
+    labels, answers = np.asarray(labels).astype(int), np.atleast_2d(np.asarray(probabilities, dtype=np.float64))
+    if answers.shape[1] != len(labels): raise ValueError(f"{answers.shape[1]} answers per seed for {len(labels)} images")
+    if baseline is not None and np.shape(np.atleast_2d(baseline)) != answers.shape:
+        raise ValueError(f"baseline answers {np.shape(np.atleast_2d(baseline))} differ from {answers.shape}: pair the same seeds")
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, len(labels), (draws, len(labels)))
+    seeds = rng.integers(0, len(answers), (draws, len(answers)))
+    scores = _scores_on_draws(labels, answers, rows, metric)
+    if baseline is not None: scores = scores - _scores_on_draws(labels, np.atleast_2d(baseline), rows, metric)
+    means = np.nanmean(scores[seeds, np.arange(draws)[:, None]], axis=1)
+    low, high = np.nanquantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
