@@ -30,9 +30,9 @@ from .runs import Config, step_folder
 
 # %% auto #0
 __all__ = ['METHODS', 'STRATEGY_LABELS', 'STRATEGY_COLOURS', 'Step', 'Method', 'register', 'commands', 'command_methods',
-           'pretrained_origin', 'train_simclr_step', 'fine_tune', 'fine_tune_from', 'distill_step', 'baseline_step',
-           'fixmatch_step', 'momentum_contrast_step', 'mean_teacher_step', 'reconstruct_contrast_step', 'active_step',
-           'active_method']
+           'pretrained_origin', 'train_simclr_step', 'fine_tune', 'fine_tune_from', 'distill_from', 'baseline_step',
+           'fixmatch_step', 'fixmatch_from', 'momentum_contrast_step', 'mean_teacher_step', 'reconstruct_contrast_step',
+           'active_step', 'active_method']
 
 # %% ../nbs/14_methods.ipynb #d7e5c7bf
 @dataclasses.dataclass
@@ -178,16 +178,18 @@ def fine_tune_from(pretraining: str) -> Callable:
     return train
 
 
-def distill_step(step: Step) -> keras.Model:
-    "Stage 3: Stage 2's model of this step taught to a fresh student on every training image."
-    cfg = step.cfg
-    teacher = load_model(step.models["finetune"])
-    labels = np.where(step.labelled, step.xrays.label, UNLABELLED)[step.train]
-    student = baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
-    return distill(teacher, student, step.images(step.train), labels, step.images(step.val), val_labels=step.labels(step.val),
-                   run_dir=step.folder, epochs=cfg.distill_epochs, batch_size=cfg.distill_batch,
-                   augment=xray_views(cfg.size), temperature=cfg.distill_temperature,
-                   hard_label_weight=cfg.hard_label_weight, learning_rate=cfg.distill_lr, seed=step.subset_seed, **step.watch)
+def distill_from(teacher: str) -> Callable:
+    "The step function of Stage 3 from the model of `teacher`'s same step (Stage 2's, or another fine-tuning's)."
+    def train(step: Step) -> keras.Model:
+        cfg = step.cfg
+        labels = np.where(step.labelled, step.xrays.label, UNLABELLED)[step.train]
+        student = baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
+        return distill(load_model(step.models[teacher]), student, step.images(step.train), labels, step.images(step.val),
+                       val_labels=step.labels(step.val), run_dir=step.folder, epochs=cfg.distill_epochs,
+                       batch_size=cfg.distill_batch, augment=xray_views(cfg.size), temperature=cfg.distill_temperature,
+                       hard_label_weight=cfg.hard_label_weight, learning_rate=cfg.distill_lr, seed=step.subset_seed,
+                       **step.watch)
+    return train
 
 
 def baseline_step(step: Step) -> keras.Model:
@@ -204,14 +206,14 @@ register(Method("baseline", "FSL (supervised)", "tab:grey", baseline_step, prefi
                 fractions=lambda cfg: cfg.baseline_percents, in_run=True))
 register(Method("finetune", "Stage 2 (fine-tune)", "tab:blue", fine_tune_from("pretrain"), prefix="finetune_", needs=("pretrain",),
                 in_run=True))
-register(Method("distill", "Stage 3 (distill)", "tab:orange", distill_step, prefix="distill_", needs=("finetune",),
+register(Method("distill", "Stage 3 (distill)", "tab:orange", distill_from("finetune"), prefix="distill_", needs=("finetune",),
                 in_run=True));
 
 # %% ../nbs/14_methods.ipynb #43371c7e
-def fixmatch_step(step: Step) -> keras.Model:
-    "FixMatch from random weights on the step's labels, every training image unlabelled."
+def fixmatch_step(step: Step, model: keras.Model | None = None) -> keras.Model:
+    "FixMatch on the step's labels, every training image unlabelled, from `model` (default: random weights)."
     cfg = step.cfg
-    model = baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
+    model = model or baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
     train_fixmatch(model, step.images(step.labelled), step.labels(step.labelled), step.images(step.train),
                    step.images(step.val), val_labels=step.labels(step.val), run_dir=step.folder,
                    epochs=cfg.fixmatch_epochs, steps_per_epoch=cfg.fixmatch_steps, batch_size=cfg.fixmatch_batch,
@@ -219,6 +221,11 @@ def fixmatch_step(step: Step) -> keras.Model:
                    learning_rate=cfg.fixmatch_lr, ema_momentum=cfg.fixmatch_ema, balance=cfg.balance,
                    seed=step.subset_seed, **step.watch)
     return model
+
+
+def fixmatch_from(pretraining: str) -> Callable:
+    "The step function of FixMatch fine-tuning from the model of `pretraining`: its encoder and head layer, as in Stage 2."
+    return lambda step: fixmatch_step(step, pretrained_classifier(step.models[pretraining], step.cfg.from_layer))
 
 
 def momentum_contrast_step(step: Step) -> keras.Model:
@@ -274,6 +281,10 @@ def active_step(strategy: str) -> Callable:
 
 
 register(Method("fixmatch", "FixMatch", "tab:green", fixmatch_step, prefix="fixmatch_"))
+register(Method("fixmatch_stage1", "FixMatch from Stage 1", "darkgreen", fixmatch_from("pretrain"), prefix="fixmatch_",
+                needs=("pretrain",)))
+register(Method("fixmatch_stage1_distill", "Stage 3 from FixMatch (Stage 1)", "goldenrod", distill_from("fixmatch_stage1"),
+                command="fixmatch_stage1", prefix="distill_", needs=("fixmatch_stage1",)))
 register(Method("meanteacher_pretrain", "S2MTS2 pretraining", "tab:purple", momentum_contrast_step, command="meanteacher",
                 prefix="mt_", fractions=None, folder="meanteacher/pretrain"))
 register(Method("meanteacher", "Mean teacher (S2MTS2)", "tab:purple", mean_teacher_step, prefix="mt_",

@@ -67,6 +67,23 @@ def test_active_command(tmp_path):
         assert len(json.loads((out / stage / "5pct-subset0" / "labelled.json").read_text())) == r["labelled"]
 
 
+def test_fixmatch_from_stage1_command(tmp_path):
+    "FixMatch fine-tuned from the run's Stage 1, then distilled: one command, two rows that name the Stage 1 they grew from."
+    out = tmp_path / "run"
+    proc = run([str(BIN / "semisuper"), "fixmatch_stage1", "--out", str(out), "--quiet", "--set", "percents=[5]"],
+               env={"SEMISUPER_DATA": ""})
+    assert proc.returncode != 0 and "semisuper pretrain" in proc.stdout + proc.stderr, tail(proc)  # Stage 1 first
+    assert run([str(BIN / "semisuper"), "pretrain", "--out", str(out), "--quiet"], env={"SEMISUPER_DATA": ""}).returncode == 0
+    proc = run([str(BIN / "semisuper"), "fixmatch_stage1", "--out", str(out), "--quiet", "--set", "percents=[5]"],
+               env={"SEMISUPER_DATA": ""})
+    assert proc.returncode == 0, tail(proc)
+    assert "| FixMatch from Stage 1 |" in proc.stdout and "| Stage 3 from FixMatch (Stage 1) |" in proc.stdout
+    rows = {r["stage"]: r for r in json.loads((out / "results.json").read_text())}
+    assert set(rows) == {"fixmatch_stage1", "fixmatch_stage1_distill"} and all(r["percent"] == 5 for r in rows.values())
+    assert rows["fixmatch_stage1"]["pretrained"] == rows["fixmatch_stage1_distill"]["pretrained"] is not None
+    assert (out / "fixmatch_stage1" / "5pct-subset0" / "log.csv").read_text().startswith("epoch")
+
+
 def test_prepare_on_bundled_sample(tmp_path):
     proc = run([str(BIN / "semisuper"), "prepare", "--out", str(tmp_path / "run")], env={"SEMISUPER_DATA": ""})
     assert proc.returncode == 0, tail(proc)
