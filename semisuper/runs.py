@@ -135,6 +135,10 @@ class Config:
                     channels=self.channels, stem=self.stem, head_units=self.head_units or None, output_dim=self.output_dim)
 
 
+# the comparisons' budgets grow as SimCLRv2's do: pretrainings as long as Stage 1, FixMatch with twice Stage 2's
+# labelled images (as on cpu), the mean teacher's queue at its paper's 16k
+_COMPARED_AT_SCALE = dict(mt_pretrain_epochs=100, recon_epochs=100, fixmatch_epochs=60, fixmatch_steps=40, fixmatch_batch=64,
+                          mt_queue=16384)
 PRESETS = {
     "smoke": dict(subset_seeds=(0,), size=32, stem="small", width=0.125, output_dim=32, temperature=0.5, pretrain_epochs=2,
                   pretrain_batch=32, knn_every=1, finetune_epochs=2, finetune_steps=3, finetune_batch=16,
@@ -144,10 +148,11 @@ PRESETS = {
     "cpu": dict(),
     "gpu": dict(size=224, depth=50, width=1.0, channels=3, stem="imagenet", temperature=0.1, pretrain_epochs=100,
                 pretrain_batch=256, weight_decay=1e-6, finetune_epochs=60, finetune_steps=20, finetune_batch=64,
-                distill_epochs=30, distill_batch=256, baseline_full_epochs=60, precision="mixed_bfloat16"),
+                distill_epochs=30, distill_batch=256, baseline_full_epochs=60, precision="mixed_bfloat16",
+                **_COMPARED_AT_SCALE),
     "tpu": dict(size=224, depth=50, width=1.0, channels=3, stem="imagenet", temperature=0.1, pretrain_epochs=100,
                 pretrain_batch=1024, finetune_epochs=60, finetune_steps=20, finetune_batch=64, distill_epochs=30,
-                distill_batch=1024, baseline_full_epochs=60, precision="mixed_bfloat16"),
+                distill_batch=1024, baseline_full_epochs=60, precision="mixed_bfloat16", **_COMPARED_AT_SCALE),
 }
 
 
