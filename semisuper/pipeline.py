@@ -79,7 +79,7 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", methods=None, per
     (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     table = results_table(rows, answers=step_answers(out, rows))
     (out / "results.md").write_text(f"Test accuracy (%), protocol {cfg.protocol}, preset {cfg.preset}\n\n{table}\n")
-    echo(f"\ntest accuracy (%), protocol {cfg.protocol}, mean ± std over subset seeds "
+    echo(f"\ntest accuracy (%), protocol {cfg.protocol}: mean ± sample std over subset seeds [95 % interval] "
          f"({(time.time() - started) / 60:.1f} min):\n{table}")
     return rows
 
