@@ -94,7 +94,7 @@ def _select(strategy, pool, k, model, images, encoder_features, labelled, augmen
 def active_learning(strategy: str, pretrained_path, images, oracle: Oracle, train_rows, start, val_images, val_labels,
                     run_dir, targets=(2, 5), from_layer: int = 1, epochs: int = 30, steps_per_epoch: int = 10,
                     batch_size: int = 32, learning_rate: float = 5e-4, balance: str = "weights", seed: int = 0,
-                    tensorboard: bool = False, verbose="auto") -> tuple[keras.Model, np.ndarray]:
+                    keep_epoch: str = "best", tensorboard: bool = False, verbose="auto") -> tuple[keras.Model, np.ndarray]:
     """Rounds from the labelled rows `start` up to each percentage of `train_rows` in `targets`: fine-tune (Stage 2
     from the SimCLR model at `pretrained_path`), select by `strategy`, ask `oracle`. Returns the model fine-tuned on
     the final set and that set (indices into `images`). Each round is saved in `run_dir/round_N` and resumes."""
@@ -114,7 +114,7 @@ def active_learning(strategy: str, pretrained_path, images, oracle: Oracle, trai
         train_classifier(model, images[rows], np.array([known[int(i)] for i in rows]), val_images, val_labels,
                          run_dir=folder, epochs=epochs, steps_per_epoch=steps_per_epoch, batch_size=batch_size,
                          augment=xray_views(size), learning_rate=learning_rate, balance=balance, seed=seed,
-                         tensorboard=tensorboard, verbose=verbose)
+                         keep_epoch=keep_epoch, tensorboard=tensorboard, verbose=verbose)
         return model
 
     for r, target in enumerate(targets):

@@ -15,7 +15,7 @@ from keras import ops
 
 from .data import supervised_dataset
 from .optim import adamw_cosine
-from .training import fit_safely
+from .training import fit_safely, monitor_for
 
 # %% auto #0
 __all__ = ['UNLABELLED', 'MaskedAccuracy', 'distiller', 'distill']
@@ -59,10 +59,12 @@ def distiller(teacher: keras.Model, student: keras.Model, temperature: float = 1
 def distill(teacher: keras.Model, student: keras.Model, images, labels, val_images, val_labels, run_dir,
             epochs: int = 10, steps_per_epoch: int | None = None, batch_size: int = 128, augment=None,
             temperature: float = 1.0, hard_label_weight: float = 0.0, learning_rate: float = 1e-3,
-            weight_decay: float = 1e-4, warmup_epochs: int = 1, seed: int = 0, tensorboard: bool = True,
-            verbose="auto") -> keras.Model:
+            weight_decay: float = 1e-4, warmup_epochs: int = 1, seed: int = 0, keep_epoch: str = "best",
+            tensorboard: bool = True, verbose="auto") -> keras.Model:
     """Distil `teacher` into `student` on uint8 `images` (labels: class, or -1 if unlabelled); returns the student
-    with the weights of its best validation epoch. AdamW, warmup + cosine; resumes in `run_dir`."""
+    with the weights of its best validation epoch (`keep_epoch="best"`) or its last. AdamW, warmup + cosine; resumes
+    in `run_dir`."""
+    monitor = monitor_for(keep_epoch)
     labels = np.asarray(labels).astype(np.int32)
     if len(labels) != len(images): raise ValueError(f"{len(images)} images but {len(labels)} labels")
     steps_per_epoch = steps_per_epoch or math.ceil(len(images) / batch_size)
@@ -73,6 +75,6 @@ def distill(teacher: keras.Model, student: keras.Model, images, labels, val_imag
     train = supervised_dataset(images, labels, batch_size, augment, seed, training=True)
     val = supervised_dataset(val_images, np.asarray(val_labels).astype(np.int32), 256, training=False)
     model(np.asarray(images[:1], "float32") / 255.0)  # built before fit: BackupAndRestore needs the variables
-    fit_safely(model, train, run_dir, epochs, steps_per_epoch, validation_data=val, monitor="val_accuracy",
+    fit_safely(model, train, run_dir, epochs, steps_per_epoch, validation_data=val, monitor=monitor,
                target=student, tensorboard=tensorboard, verbose=verbose)
     return student

@@ -17,7 +17,7 @@ from .data import supervised_dataset
 from .models import Classifier, ProjectionHead, ResNet, load_model
 from .optim import adamw_cosine
 from .simclr import simclr_model
-from .training import fit_safely
+from .training import fit_safely, monitor_for
 
 # %% auto #0
 __all__ = ['BALANCE', 'classifier', 'baseline_classifier', 'pretrained_classifier', 'balanced_class_weight', 'oversample',
@@ -72,11 +72,13 @@ def oversample(labels, seed: int = 0) -> np.ndarray:
 def train_classifier(model: keras.Model, images, labels, val_images, val_labels, run_dir, epochs: int = 30,
                      steps_per_epoch: int | None = None, batch_size: int = 64, augment=None, learning_rate: float = 1e-3,
                      weight_decay: float = 1e-4, warmup_epochs: int = 1, balance: str = "weights", seed: int = 0,
-                     tensorboard: bool = True, verbose="auto"):
-    """Train `model` (Stage 2 or the baseline) on uint8 `images`; keep the epoch with the best validation accuracy.
+                     keep_epoch: str = "best", tensorboard: bool = True, verbose="auto"):
+    """Train `model` (Stage 2 or the baseline) on uint8 `images`; keep the epoch with the best validation accuracy
+    (`keep_epoch="best"`) or the last one (`"last"`).
 
     AdamW with linear warmup and cosine decay, no decay on batch-norm and bias variables. Resumes in `run_dir`."""
     if balance not in BALANCE: raise ValueError(f"balance must be one of {BALANCE}, got {balance!r}")
+    monitor = monitor_for(keep_epoch)
     labels = np.asarray(labels).astype(np.int32)
     if len(np.unique(labels)) < 2: raise ValueError(f"the labelled set needs both classes, got only {np.unique(labels)}")
     rows = oversample(labels, seed) if balance == "sampling" else np.arange(len(labels))
@@ -92,5 +94,5 @@ def train_classifier(model: keras.Model, images, labels, val_images, val_labels,
         weights = balanced_class_weight(labels)
         table = tf.constant([weights.get(c, 0.0) for c in range(max(weights) + 1)], tf.float32)
         train = train.map(lambda x, y: (x, y, tf.gather(table, y)))
-    return fit_safely(model, train, run_dir, epochs, steps_per_epoch, validation_data=val, monitor="val_accuracy",
+    return fit_safely(model, train, run_dir, epochs, steps_per_epoch, validation_data=val, monitor=monitor,
                       tensorboard=tensorboard, verbose=verbose)

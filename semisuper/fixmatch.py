@@ -20,7 +20,7 @@ from .data import fixmatch_dataset, supervised_dataset
 from .finetune import BALANCE, balanced_class_weight, oversample
 from .models import Composed
 from .optim import adamw_cosine
-from .training import fit_safely
+from .training import fit_safely, monitor_for
 
 # %% auto #0
 __all__ = ['RandomAffine', 'Posterize', 'AutoContrast', 'Sharpness', 'Cutout', 'weak_views', 'strong_views', 'FixMatch',
@@ -199,10 +199,12 @@ def train_fixmatch(classifier: keras.Model, images, labels, unlabelled, val_imag
                    epochs: int = 30, steps_per_epoch: int = 20, batch_size: int = 32, ratio: int = 3,
                    threshold: float = 0.95, unlabelled_weight: float = 1.0, learning_rate: float = 1e-3,
                    weight_decay: float = 1e-4, ema_momentum: float = 0.99, warmup_epochs: int = 1,
-                   balance: str = "weights", seed: int = 0, tensorboard: bool = True, verbose="auto") -> keras.Model:
+                   balance: str = "weights", seed: int = 0, keep_epoch: str = "best", tensorboard: bool = True,
+                   verbose="auto") -> keras.Model:
     """Train `classifier` with FixMatch on uint8 labelled `images` and `unlabelled` ones; returns it with the EMA
-    weights of its best validation epoch. Resumes in `run_dir`."""
+    weights of its best validation epoch (`keep_epoch="best"`) or its last. Resumes in `run_dir`."""
     if balance not in BALANCE: raise ValueError(f"balance must be one of {BALANCE}, got {balance!r}")
+    monitor = monitor_for(keep_epoch)
     if not 0 <= ema_momentum < 1: raise ValueError(f"ema_momentum must be in [0, 1), got {ema_momentum}")
     labels = np.asarray(labels).astype(np.int32)
     if len(labels) != len(images): raise ValueError(f"{len(images)} images but {len(labels)} labels")
@@ -219,6 +221,6 @@ def train_fixmatch(classifier: keras.Model, images, labels, unlabelled, val_imag
     model.compile(optimizer)
     model(np.zeros((1, *np.shape(images)[1:]), "float32"))  # built before fit: BackupAndRestore needs the variables
     val = supervised_dataset(val_images, np.asarray(val_labels).astype(np.int32), 256, training=False)
-    fit_safely(model, data, run_dir, epochs, steps_per_epoch, validation_data=val, monitor="val_accuracy",
+    fit_safely(model, data, run_dir, epochs, steps_per_epoch, validation_data=val, monitor=monitor,
                target=classifier, callbacks=[_SwapEMAWeights()], tensorboard=tensorboard, verbose=verbose)
     return classifier

@@ -16,7 +16,7 @@ from .data import fixmatch_dataset, supervised_dataset
 from .finetune import BALANCE, balanced_class_weight, oversample
 from .models import Composed, ProjectionHead, ResNet
 from .optim import adamw_cosine
-from .training import fit_safely
+from .training import fit_safely, monitor_for
 
 # %% auto #0
 __all__ = ['twin', 'ema_update', 'MomentumContrast', 'momentum_contrast_model', 'sigmoid_rampup', 'MeanTeacher',
@@ -173,10 +173,11 @@ def train_mean_teacher(student: keras.Model, images, labels, unlabelled, val_ima
                        steps_per_epoch: int = 10, batch_size: int = 32, ratio: int = 2, momentum: float = 0.99,
                        consistency: float = 10.0, ramp_fraction: float = 0.3, learning_rate: float = 5e-4,
                        weight_decay: float = 1e-4, warmup_epochs: int = 1, augment=None, balance: str = "weights",
-                       seed: int = 0, tensorboard: bool = True, verbose="auto") -> keras.Model:
+                       seed: int = 0, keep_epoch: str = "best", tensorboard: bool = True, verbose="auto") -> keras.Model:
     """Mean-teacher fine-tuning of `student` (its teacher starts as a copy); returns the **teacher** with the weights
-    of its best validation epoch. Resumes in `run_dir`."""
+    of its best validation epoch (`keep_epoch="best"`) or its last. Resumes in `run_dir`."""
     if balance not in BALANCE: raise ValueError(f"balance must be one of {BALANCE}, got {balance!r}")
+    monitor = monitor_for(keep_epoch)
     if not 0 <= ramp_fraction <= 1: raise ValueError(f"ramp_fraction must be in [0, 1], got {ramp_fraction}")
     labels = np.asarray(labels).astype(np.int32)
     if len(labels) != len(images): raise ValueError(f"{len(images)} images but {len(labels)} labels")
@@ -191,6 +192,6 @@ def train_mean_teacher(student: keras.Model, images, labels, unlabelled, val_ima
     model.compile(adamw_cosine(student, learning_rate, total, warmup_epochs * steps_per_epoch, weight_decay))
     model(np.zeros((1, *np.shape(images)[1:]), "float32"))  # built before fit: BackupAndRestore needs the variables
     val = supervised_dataset(val_images, np.asarray(val_labels).astype(np.int32), 256, training=False)
-    fit_safely(model, data, run_dir, epochs, steps_per_epoch, validation_data=val, monitor="val_accuracy", target=teacher,
+    fit_safely(model, data, run_dir, epochs, steps_per_epoch, validation_data=val, monitor=monitor, target=teacher,
                tensorboard=tensorboard, verbose=verbose)
     return teacher

@@ -165,7 +165,7 @@ def fine_tune(step: Step, model: keras.Model, learning_rate: float, epochs: int,
     train_classifier(model, step.images(step.labelled), step.labels(step.labelled), step.images(step.val),
                      step.labels(step.val), run_dir=step.folder, epochs=epochs, steps_per_epoch=steps_per_epoch,
                      batch_size=cfg.finetune_batch, augment=xray_views(cfg.size), learning_rate=learning_rate,
-                     balance=cfg.balance, seed=step.subset_seed, **step.watch)
+                     balance=cfg.balance, seed=step.subset_seed, keep_epoch=cfg.keep_epoch, **step.watch)
     return model
 
 
@@ -188,7 +188,7 @@ def distill_from(teacher: str) -> Callable:
                        val_labels=step.labels(step.val), run_dir=step.folder, epochs=cfg.distill_epochs,
                        batch_size=cfg.distill_batch, augment=xray_views(cfg.size), temperature=cfg.distill_temperature,
                        hard_label_weight=cfg.hard_label_weight, learning_rate=cfg.distill_lr, seed=step.subset_seed,
-                       **step.watch)
+                       keep_epoch=cfg.keep_epoch, **step.watch)
     return train
 
 
@@ -219,7 +219,7 @@ def fixmatch_step(step: Step, model: keras.Model | None = None) -> keras.Model:
                    epochs=cfg.fixmatch_epochs, steps_per_epoch=cfg.fixmatch_steps, batch_size=cfg.fixmatch_batch,
                    ratio=cfg.fixmatch_ratio, threshold=cfg.fixmatch_threshold, unlabelled_weight=cfg.fixmatch_weight,
                    learning_rate=cfg.fixmatch_lr, ema_momentum=cfg.fixmatch_ema, balance=cfg.balance,
-                   seed=step.subset_seed, **step.watch)
+                   seed=step.subset_seed, keep_epoch=cfg.keep_epoch, **step.watch)
     return model
 
 
@@ -248,7 +248,8 @@ def mean_teacher_step(step: Step) -> keras.Model:
                               epochs=cfg.finetune_epochs, steps_per_epoch=cfg.finetune_steps,
                               batch_size=cfg.finetune_batch, ratio=cfg.mt_ratio, momentum=cfg.mt_momentum,
                               consistency=cfg.mt_consistency, learning_rate=cfg.finetune_lr,
-                              augment=xray_views(cfg.size), balance=cfg.balance, seed=step.subset_seed, **step.watch)
+                              augment=xray_views(cfg.size), balance=cfg.balance, seed=step.subset_seed,
+                              keep_epoch=cfg.keep_epoch, **step.watch)
 
 
 def reconstruct_contrast_step(step: Step) -> keras.Model:
@@ -274,7 +275,7 @@ def active_step(strategy: str) -> Callable:
                                         from_layer=cfg.from_layer, epochs=cfg.finetune_epochs,
                                         steps_per_epoch=cfg.finetune_steps, batch_size=cfg.finetune_batch,
                                         learning_rate=cfg.finetune_lr, balance=cfg.balance, seed=step.subset_seed,
-                                        **step.watch)
+                                        keep_epoch=cfg.keep_epoch, **step.watch)
         (step.folder / "labelled.json").write_text(json.dumps([str(p) for p in step.xrays.path[chosen]], indent=0) + "\n")
         return model, {"labelled": len(chosen), "revealed": len(oracle.revealed)}
     return train

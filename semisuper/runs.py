@@ -25,7 +25,7 @@ from . import __version__
 from .data import PROTOCOLS, XRays, write_manifest
 from .finetune import BALANCE
 from .active import STRATEGIES
-from .training import PRECISIONS, binary_report, predict_positive
+from .training import KEEP_EPOCHS, PRECISIONS, binary_report, predict_positive
 
 # %% auto #0
 __all__ = ['PRESETS', 'NOT_SHAPING', 'PREDICTIONS', 'Config', 'preset', 'load_config', 'changed_settings', 'machine',
@@ -63,6 +63,7 @@ class Config:
     finetune_batch: int = 32
     finetune_lr: float = 5e-4
     balance: str = "weights"
+    keep_epoch: str = "best"  # which epoch a labelled step keeps: best validation accuracy, or the last ("last")
     distill_epochs: int = 8
     distill_batch: int = 128
     distill_lr: float = 1e-3
@@ -109,6 +110,7 @@ class Config:
         check(self.channels in (1, 3), f"channels must be 1 or 3, got {self.channels}")
         check(0 <= self.from_layer <= 3, f"from_layer must be in [0, 3], got {self.from_layer}")
         check(self.balance in BALANCE, f"balance must be one of {BALANCE}, got {self.balance!r}")
+        check(self.keep_epoch in KEEP_EPOCHS, f"keep_epoch must be one of {KEEP_EPOCHS}, got {self.keep_epoch!r}")
         check(self.precision in PRECISIONS, f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         check(self.devices in ("auto", "single"), f"devices must be 'auto' or 'single', got {self.devices!r}")
         check(0 <= self.hard_label_weight <= 1, f"hard_label_weight must be in [0, 1], got {self.hard_label_weight}")

@@ -17,9 +17,9 @@ import keras
 import numpy as np
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'set_seed', 'set_precision', 'distribution_scope', 'KeepBest', 'StopOnNaN', 'TrainingDiverged',
-           'training_callbacks', 'fit_safely', 'read_log', 'auroc', 'binary_report', 'predict_positive',
-           'bootstrap_interval']
+__all__ = ['PRECISIONS', 'KEEP_EPOCHS', 'set_seed', 'set_precision', 'distribution_scope', 'KeepBest', 'StopOnNaN',
+           'TrainingDiverged', 'training_callbacks', 'monitor_for', 'fit_safely', 'read_log', 'auroc', 'binary_report',
+           'predict_positive', 'bootstrap_interval']
 
 # %% ../nbs/05_training.ipynb #ae4637d6
 def _not_a_retrace(record) -> bool: return "triggered tf.function retracing" not in record.getMessage()
@@ -131,6 +131,16 @@ def training_callbacks(run_dir, monitor: str | None = None, mode: str = "max", t
     if monitor: callbacks.append(KeepBest(run_dir / "best.weights.h5", monitor, mode, target))
     callbacks.append(keras.callbacks.BackupAndRestore(str(run_dir / "backup"), save_freq="epoch", delete_checkpoint=True))
     return callbacks
+
+
+KEEP_EPOCHS = ("best", "last")
+
+
+def monitor_for(keep_epoch: str) -> str | None:
+    """What a trainer asks `fit_safely` to keep: the epoch of best validation accuracy (`"best"`), or the last epoch
+    (`"last"`: a fixed schedule, the validation labels are only logged and choose nothing)."""
+    if keep_epoch not in KEEP_EPOCHS: raise ValueError(f"keep_epoch must be one of {KEEP_EPOCHS}, got {keep_epoch!r}")
+    return "val_accuracy" if keep_epoch == "best" else None
 
 
 def fit_safely(model, data, run_dir, epochs: int, steps_per_epoch: int | None = None, validation_data=None,
