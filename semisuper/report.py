@@ -315,6 +315,9 @@ def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5), answ
         seeds = sorted({r["subset_seed"] for r in rows if r["stage"] == a and r["percent"] == p}
                        & {r["subset_seed"] for r in rows if r["stage"] == b and r["percent"] == p})
         pairs = [(found.get((a, p, s)), found.get((b, p, s))) for s in seeds]
+        if seeds and len(seeds) < max(n1, n2):  # compared on the seeds both finished: show their means there
+            on = lambda m: 100 * np.mean([r[metric] for r in rows if r["stage"] == m and r["percent"] == p and r["subset_seed"] in seeds])
+            m1, m2 = on(a), on(b)
         names = f"{METHODS[a].label} {m1:.1f} and {METHODS[b].label} {m2:.1f}"
         if not pairs or any(x is None or y is None or not np.array_equal(x["path"], y["path"]) for x, y in pairs):
             out.append(f"- {p} %: {names}: not compared (no per-image test answers for both; n = {n1} and {n2}).")
@@ -322,7 +325,10 @@ def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5), answ
         low, high = bootstrap_interval(pairs[0][0]["label"], [x["p_pneumonia"] for x, _ in pairs],
                                        [y["p_pneumonia"] for _, y in pairs], metric=metric)
         paired = (f"paired difference {100 * low:+.1f} to {100 * high:+.1f} points, 95 % interval over {len(seeds)} "
-                  f"seed{'s' if len(seeds) > 1 else ''} and {len(pairs[0][0]['label'])} test images")
+                  f"seed{'s' if len(seeds) > 1 else ''} both finished and {len(pairs[0][0]['label'])} test images")
+        if high < 0:  # on the seeds both finished the runner-up is ahead: name it first
+            (a, m1), (b, m2), (low, high) = (b, m2), (a, m1), (-high, -low)
+            paired = paired.replace(f"{100 * -high:+.1f} to {100 * -low:+.1f}", f"{100 * low:+.1f} to {100 * high:+.1f}")
         if low > 0: out.append(f"- {p} %: **{METHODS[a].label}** {m1:.1f} leads {METHODS[b].label} {m2:.1f} ({paired}).")
         else: out.append(f"- {p} %: {names} are level ({paired}).")
     return out
