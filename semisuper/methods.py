@@ -213,7 +213,7 @@ register(Method("distill", "Stage 3 (distill)", "tab:orange", distill_from("fine
 def fixmatch_step(step: Step, model: keras.Model | None = None) -> keras.Model:
     "FixMatch on the step's labels, every training image unlabelled, from `model` (default: random weights)."
     cfg = step.cfg
-    model = model or baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
+    if model is None: model = baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
     train_fixmatch(model, step.images(step.labelled), step.labels(step.labelled), step.images(step.train),
                    step.images(step.val), val_labels=step.labels(step.val), run_dir=step.folder,
                    epochs=cfg.fixmatch_epochs, steps_per_epoch=cfg.fixmatch_steps, batch_size=cfg.fixmatch_batch,
