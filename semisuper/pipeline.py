@@ -17,7 +17,7 @@ import numpy as np
 from .data import label_subsets, load_xrays, make_split
 from .training import bootstrap_interval, set_precision, set_seed
 from .runs import (Config, code_version, finish_step, fingerprint, finished, finished_rows, machine, open_run,
-                            save_model, step_answers)
+                            save_model, stacked_answers, step_answers)
 from .methods import METHODS, Method, Step, pretrained_origin
 
 # %% auto #0
@@ -97,10 +97,9 @@ def results_table(rows: list[dict], metric: str = "accuracy", percents=None, ans
             if not cell: cells.append("–"); continue
             values = [100 * r[metric] for r in cell]
             text = f"{np.mean(values):.1f}" + (f" ± {np.std(values, ddof=1):.1f}" if len(values) > 1 else "")
-            found = [(answers or {}).get((method.name, p, r["subset_seed"])) for r in cell]
-            if metric in ("accuracy", "auroc") and all(f is not None for f in found) and \
-                    all(np.array_equal(f["path"], found[0]["path"]) for f in found):  # the same test images
-                low, high = bootstrap_interval(found[0]["label"], [f["p_pneumonia"] for f in found], metric=metric)
+            kept = stacked_answers(answers, [(method.name, p, r["subset_seed"]) for r in cell])
+            if metric in ("accuracy", "auroc") and kept is not None:
+                low, high = bootstrap_interval(*kept, metric=metric)
                 text += f" [{100 * low:.1f}, {100 * high:.1f}]"
             cells.append(f"{text} (n={len(values)})")
         if any(c != "–" for c in cells): lines.append(f"| {method.label} | " + " | ".join(cells) + " |")

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .data import load_xrays, make_split
-from .runs import NOT_SHAPING, Config, finished_rows, merge_rows, preset, publish_run, published_rows, step_answers
+from .runs import (NOT_SHAPING, Config, finished_rows, merge_rows, preset, publish_run, published_rows,
+                            stacked_answers, step_answers)
 from .methods import METHODS, commands
 from .pipeline import results_table
 from .training import bootstrap_interval, read_log
@@ -307,28 +308,26 @@ def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5), answ
     paired bootstrap of the difference (`bootstrap_interval`), pooled over the seeds both finished. One leads only
     when the difference's 95 % interval excludes 0; else they are level. Without per-image `answers`
     (`step_answers`) for both, they are not compared."""
-    stats, found, out = summarize(rows, metric), answers or {}, []
+    stats, out = summarize(rows, metric), []
     for p in percents:
         ranked = sorted(((v, s) for (s, q), v in stats.items() if q == p and _scored(s)), key=lambda t: -t[0][0])
         if len(ranked) < 2: continue
         ((m1, _, n1), a), ((m2, _, n2), b) = ranked[:2]
         seeds = sorted({r["subset_seed"] for r in rows if r["stage"] == a and r["percent"] == p}
                        & {r["subset_seed"] for r in rows if r["stage"] == b and r["percent"] == p})
-        pairs = [(found.get((a, p, s)), found.get((b, p, s))) for s in seeds]
+        ours, theirs = stacked_answers(answers, [(a, p, s) for s in seeds]), stacked_answers(answers, [(b, p, s) for s in seeds])
         if seeds and len(seeds) < max(n1, n2):  # compared on the seeds both finished: show their means there
             on = lambda m: 100 * np.mean([r[metric] for r in rows if r["stage"] == m and r["percent"] == p and r["subset_seed"] in seeds])
             m1, m2 = on(a), on(b)
         names = f"{METHODS[a].label} {m1:.1f} and {METHODS[b].label} {m2:.1f}"
-        if not pairs or any(x is None or y is None or not np.array_equal(x["path"], y["path"]) for x, y in pairs):
+        if ours is None or theirs is None or not np.array_equal(ours[0], theirs[0]):
             out.append(f"- {p} %: {names}: not compared (no per-image test answers for both; n = {n1} and {n2}).")
             continue
-        low, high = bootstrap_interval(pairs[0][0]["label"], [x["p_pneumonia"] for x, _ in pairs],
-                                       [y["p_pneumonia"] for _, y in pairs], metric=metric)
-        paired = (f"paired difference {100 * low:+.1f} to {100 * high:+.1f} points, 95 % interval over {len(seeds)} "
-                  f"seed{'s' if len(seeds) > 1 else ''} both finished and {len(pairs[0][0]['label'])} test images")
+        low, high = bootstrap_interval(ours[0], ours[1], theirs[1], metric=metric)
         if high < 0:  # on the seeds both finished the runner-up is ahead: name it first
             (a, m1), (b, m2), (low, high) = (b, m2), (a, m1), (-high, -low)
-            paired = paired.replace(f"{100 * -high:+.1f} to {100 * -low:+.1f}", f"{100 * low:+.1f} to {100 * high:+.1f}")
+        paired = (f"paired difference {100 * low:+.1f} to {100 * high:+.1f} points, 95 % interval over {len(seeds)} "
+                  f"seed{'s' if len(seeds) > 1 else ''} both finished and {len(ours[0])} test images")
         if low > 0: out.append(f"- {p} %: **{METHODS[a].label}** {m1:.1f} leads {METHODS[b].label} {m2:.1f} ({paired}).")
         else: out.append(f"- {p} %: {names} are level ({paired}).")
     return out

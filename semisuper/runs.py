@@ -30,8 +30,8 @@ from .training import KEEP_EPOCHS, PRECISIONS, binary_report, predict_positive
 # %% auto #0
 __all__ = ['PRESETS', 'NOT_SHAPING', 'PREDICTIONS', 'Config', 'preset', 'load_config', 'changed_settings', 'machine',
            'code_version', 'manifest_name', 'open_run', 'step_folder', 'save_model', 'fingerprint', 'finished',
-           'write_predictions', 'read_predictions', 'step_answers', 'finish_step', 'finished_rows', 'merge_rows',
-           'published_rows', 'publish_run']
+           'write_predictions', 'read_predictions', 'step_answers', 'stacked_answers', 'finish_step', 'finished_rows',
+           'merge_rows', 'published_rows', 'publish_run']
 
 # %% ../nbs/13_runs.ipynb #859a75e7
 @dataclasses.dataclass(frozen=True)
@@ -306,6 +306,13 @@ def step_answers(folder, rows) -> dict:
                 found[r["stage"], r["percent"], r["subset_seed"]] = read_predictions(path)
                 break
     return found
+
+
+def stacked_answers(answers: dict, keys) -> tuple | None:
+    "(labels, P(pneumonia) per key x image) when `answers` hold every key's answers on the same test images, else None."
+    found = [(answers or {}).get(k) for k in keys]
+    if not found or any(f is None or not np.array_equal(f["path"], found[0]["path"]) for f in found): return None
+    return found[0]["label"], np.stack([f["p_pneumonia"] for f in found])
 
 
 def finish_step(model: keras.Model, folder, xrays: XRays, test: np.ndarray, row: dict) -> dict:
