@@ -30,9 +30,9 @@ from .runs import Config, step_folder
 
 # %% auto #0
 __all__ = ['METHODS', 'STRATEGY_LABELS', 'STRATEGY_COLOURS', 'Step', 'Method', 'register', 'commands', 'command_methods',
-           'pretrained_origin', 'train_simclr_step', 'fine_tune', 'fine_tune_from', 'distill_from', 'baseline_step',
-           'fixmatch_step', 'fixmatch_from', 'momentum_contrast_step', 'mean_teacher_step', 'reconstruct_contrast_step',
-           'active_step', 'active_method']
+           'pretrained_origin', 'train_simclr_step', 'fine_tune', 'fine_tune_from', 'distill_student', 'distill_from',
+           'baseline_step', 'fixmatch_step', 'fixmatch_from', 'momentum_contrast_step', 'mean_teacher_step',
+           'reconstruct_contrast_step', 'active_step', 'active_method']
 
 # %% ../nbs/14_methods.ipynb #d7e5c7bf
 @dataclasses.dataclass
@@ -149,13 +149,15 @@ def pretrained_origin(method: Method, run) -> Path | None:
 
 # %% ../nbs/14_methods.ipynb #a4050092
 def train_simclr_step(step: Step) -> keras.Model:
-    "Stage 1: SimCLR on every training image, the kNN probe on the smallest fraction's labels."
+    "Stage 1: SimCLR on every training image, the kNN probe on the smallest fraction's labels (it may pick the epoch kept)."
     cfg = step.cfg
+    views = xray_views(cfg.size, area=(cfg.pretrain_crop_area, 1.0), brightness=cfg.pretrain_jitter, contrast=cfg.pretrain_jitter)
     with distribution_scope(cfg.devices):
         model = simclr_model(**cfg.model_args(), temperature=cfg.temperature)
         train_simclr(model, step.images(step.train), step.folder, epochs=cfg.pretrain_epochs, batch_size=cfg.pretrain_batch,
-                     learning_rate=cfg.pretrain_lr, weight_decay=cfg.weight_decay, augment=xray_views(cfg.size),
-                     seed=cfg.split_seed, callbacks=[step.probe()], **step.watch)
+                     learning_rate=cfg.pretrain_lr, weight_decay=cfg.weight_decay, augment=views, seed=cfg.split_seed,
+                     callbacks=[step.probe()], monitor="val_knn_accuracy" if cfg.pretrain_keep == "best" else None,
+                     **step.watch)
     return model
 
 
@@ -178,13 +180,17 @@ def fine_tune_from(pretraining: str) -> Callable:
     return train
 
 
+def distill_student(cfg: Config) -> keras.Model:
+    "Stage 3's student, fresh weights: the run's network at `distill_width` (0: the teacher's width)."
+    return baseline_classifier(**{**cfg.model_args(), "width": cfg.distill_width or cfg.width}, from_layer=cfg.from_layer)
+
+
 def distill_from(teacher: str) -> Callable:
     "The step function of Stage 3 from the model of `teacher`'s same step (Stage 2's, or another fine-tuning's)."
     def train(step: Step) -> keras.Model:
         cfg = step.cfg
         labels = np.where(step.labelled, step.xrays.label, UNLABELLED)[step.train]
-        student = baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
-        return distill(load_model(step.models[teacher]), student, step.images(step.train), labels, step.images(step.val),
+        return distill(load_model(step.models[teacher]), distill_student(cfg), step.images(step.train), labels, step.images(step.val),
                        val_labels=step.labels(step.val), run_dir=step.folder, epochs=cfg.distill_epochs,
                        batch_size=cfg.distill_batch, augment=xray_views(cfg.size), temperature=cfg.distill_temperature,
                        hard_label_weight=cfg.hard_label_weight, learning_rate=cfg.distill_lr, seed=step.subset_seed,

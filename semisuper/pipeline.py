@@ -34,10 +34,12 @@ def run_step(method: Method, step: Step) -> dict | None:
             raise FileNotFoundError(f"{method.label} needs the {METHODS[name].label} model {need}: run "
                                     f"`semisuper {METHODS[name].command}` first")
     set_seed(step.cfg.split_seed if method.pretraining else step.subset_seed)
-    started, resumed = time.time(), any(step.folder.glob("**/log.csv"))  # resumed: `seconds` counts this invocation only
+    # resumed: `seconds` and `cpu_seconds` (all of the process's threads: what a recipe costs) count this invocation only
+    started, cpu, resumed = time.time(), time.process_time(), any(step.folder.glob("**/log.csv"))
     trained = method.train(step)
     model, extra = trained if isinstance(trained, tuple) else (trained, {})
-    took = {"seconds": round(time.time() - started, 1), **({"resumed": True} if resumed else {})}
+    took = {"seconds": round(time.time() - started, 1), "cpu_seconds": round(time.process_time() - cpu, 1),
+            **({"resumed": True} if resumed else {})}
     if method.pretraining:
         save_model(model, path)
         made = {**took, "backend": keras.backend.backend(), "machine": machine(), "commit": code_version()}
@@ -46,7 +48,7 @@ def run_step(method: Method, step: Step) -> dict | None:
     row = {"protocol": step.cfg.protocol, "subset_seed": step.subset_seed, "percent": step.percent,
            "labelled": int(step.labelled.sum()), **extra, **took, "stage": method.name}
     if (origin := pretrained_origin(method, step.run)) is not None: row["pretrained"] = fingerprint(origin)
-    return finish_step(model, step.folder, step.xrays, step.test, row)
+    return finish_step(model, step.folder, step.xrays, step.test, row, val=step.val)
 
 # %% ../nbs/15_pipeline.ipynb #53299576
 def run_pipeline(cfg: Config, data=None, out="runs/semisuper", methods=None, percents=None, echo=print,

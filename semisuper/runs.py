@@ -56,6 +56,9 @@ class Config:
     pretrain_epochs: int = 40
     pretrain_batch: int = 128
     pretrain_lr: float = 0.0  # 0: SimCLRv2's 0.075 * sqrt(batch)
+    pretrain_keep: str = "last"  # Stage 1's kept epoch: the last, or the best kNN probe ("best"; probed every knn_every)
+    pretrain_crop_area: float = 0.5  # Stage 1's views: the smallest crop, as a share of the image's area
+    pretrain_jitter: float = 0.4  # Stage 1's views: brightness and contrast strength
     weight_decay: float = 1e-6
     knn_every: int = 5
     finetune_epochs: int = 30
@@ -67,6 +70,7 @@ class Config:
     distill_epochs: int = 8
     distill_batch: int = 128
     distill_lr: float = 1e-3
+    distill_width: float = 0.0  # the student's width; 0: the teacher's (SimCLRv2 also distils into wider students)
     distill_temperature: float = 1.0
     hard_label_weight: float = 0.0
     baseline_lr: float = 1e-3
@@ -111,6 +115,10 @@ class Config:
         check(0 <= self.from_layer <= 3, f"from_layer must be in [0, 3], got {self.from_layer}")
         check(self.balance in BALANCE, f"balance must be one of {BALANCE}, got {self.balance!r}")
         check(self.keep_epoch in KEEP_EPOCHS, f"keep_epoch must be one of {KEEP_EPOCHS}, got {self.keep_epoch!r}")
+        check(self.pretrain_keep in KEEP_EPOCHS, f"pretrain_keep must be one of {KEEP_EPOCHS}, got {self.pretrain_keep!r}")
+        check(1e-3 <= self.pretrain_crop_area <= 1, f"pretrain_crop_area must be in [0.001, 1], got {self.pretrain_crop_area}")
+        check(0 <= self.pretrain_jitter < 1, f"pretrain_jitter must be in [0, 1), got {self.pretrain_jitter}")
+        check(self.distill_width >= 0, f"distill_width must be >= 0 (0: the teacher's), got {self.distill_width}")
         check(self.precision in PRECISIONS, f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         check(self.devices in ("auto", "single"), f"devices must be 'auto' or 'single', got {self.devices!r}")
         check(0 <= self.hard_label_weight <= 1, f"hard_label_weight must be in [0, 1], got {self.hard_label_weight}")
@@ -315,11 +323,16 @@ def stacked_answers(answers: dict, keys) -> tuple | None:
     return found[0]["label"], np.stack([f["p_pneumonia"] for f in found])
 
 
-def finish_step(model: keras.Model, folder, xrays: XRays, test: np.ndarray, row: dict) -> dict:
+def finish_step(model: keras.Model, folder, xrays: XRays, test: np.ndarray, row: dict, val: np.ndarray | None = None) -> dict:
     """Save a step's model, score it once on the `test` rows of `xrays`, write and return its row; its answer for each
-    test image goes beside it (`PREDICTIONS`), for paired comparisons on the same images."""
+    test image goes beside it (`PREDICTIONS`), for paired comparisons on the same images. Given the `val` rows, the
+    row also holds the kept model's `val_accuracy` and `val_auroc`: what recipes are chosen on (the test split chooses
+    nothing)."""
     folder = Path(folder)
     save_model(model, folder / "model.keras")
+    if val is not None and val.any():
+        scored = binary_report(xrays.label[val], predict_positive(model, xrays.images[val]))
+        row = {**row, "val_accuracy": scored["accuracy"], "val_auroc": scored["auroc"]}
     probabilities = predict_positive(model, xrays.images[test])
     write_predictions(folder / PREDICTIONS, xrays.path[test], xrays.label[test], probabilities)
     report = binary_report(xrays.label[test], probabilities)

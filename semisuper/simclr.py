@@ -103,12 +103,14 @@ class KNNProbe(keras.callbacks.Callback):
 # %% ../nbs/06_simclr.ipynb #38381743
 def train_simclr(model: keras.Model, images, run_dir, epochs: int = 40, batch_size: int = 256,
                  steps_per_epoch: int | None = None, learning_rate: float | None = None, weight_decay: float = 1e-6,
-                 augment=None, views: int = 2, seed: int = 0, callbacks=(), tensorboard: bool = True, verbose="auto"):
+                 augment=None, views: int = 2, seed: int = 0, callbacks=(), monitor: str | None = None,
+                 tensorboard: bool = True, verbose="auto"):
     """Contrastive training of `model` on uint8 `images` (no labels), `views` random views of each, with `lars_cosine`;
-    one epoch is a pass over the images unless `steps_per_epoch`. Resumes in `run_dir`; returns the fit history."""
+    one epoch is a pass over the images unless `steps_per_epoch`. Resumes in `run_dir`; returns the fit history. With
+    `monitor` (a log a callback writes, e.g. `KNNProbe`'s `"val_knn_accuracy"`) the epoch where it peaked is kept."""
     steps_per_epoch = steps_per_epoch or max(1, len(images) // batch_size)
     learning_rate = learning_rate or simclr_learning_rate(batch_size, "sqrt")
     model.compile(optimizer=lars_cosine(model, epochs * steps_per_epoch, learning_rate, weight_decay))
     data = contrastive_dataset(images, augment or xray_views(int(np.shape(images)[1])), batch_size, seed, views=views)
-    return fit_safely(model, data, run_dir, epochs, steps_per_epoch, callbacks=list(callbacks), tensorboard=tensorboard,
-                      verbose=verbose)
+    return fit_safely(model, data, run_dir, epochs, steps_per_epoch, monitor=monitor, callbacks=list(callbacks),
+                      tensorboard=tensorboard, verbose=verbose)

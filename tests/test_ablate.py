@@ -1,0 +1,82 @@
+"""tools/ablate.py with `semisuper` replaced by a stub that makes finished steps: which steps each variant trains, which
+models it copies instead, and that the published record keeps validation numbers and costs, never test numbers."""
+import json
+import os
+import stat
+import sys
+
+from conftest import ROOT, run, tail
+
+STUB = r'''#!/usr/bin/env python3
+import json, os, sys
+from pathlib import Path
+args = sys.argv[1:]
+with open(os.environ["SEMISUPER_STUB_LOG"], "a") as f: print(" ".join(args), file=f)
+value = lambda flag: args[args.index(flag) + 1] if flag in args else None
+out = Path(value("--out"))
+(out / "manifests").mkdir(parents=True, exist_ok=True)
+(out / "config.json").write_text("{}")
+if args[0] == "pretrain" and not (out / "pretrain" / "simclr.keras").exists():
+    (out / "pretrain").mkdir(parents=True)
+    (out / "pretrain" / "simclr.keras").write_text("stage 1")
+    (out / "pretrain" / "provenance.json").write_text(json.dumps({"seconds": 60.0, "cpu_seconds": 120.0}))
+if "--only" in args:
+    seed = int([a for a in args if a.startswith("subset_seeds=")][0].split("[")[1][:-1])
+    step = out / value("--only") / f"{value('--percent')}pct-subset{seed}"
+    step.mkdir(parents=True)
+    (step / "model.keras").write_text("model")
+    row = {"stage": value("--only"), "percent": int(value("--percent")), "subset_seed": seed, "labelled": 9,
+           "accuracy": 0.123, "auroc": 0.456, "sensitivity": 0.1, "confusion": [[1, 2], [3, 4]],
+           "val_accuracy": 0.8, "val_auroc": 0.9, "seconds": 30.0, "cpu_seconds": 60.0}
+    (step / "results.json").write_text(json.dumps(row))
+'''
+
+
+def _ablate(tmp_path, *variants, env=None):
+    (tmp_path / "bin").mkdir(exist_ok=True)
+    stub = tmp_path / "bin" / "semisuper"
+    stub.write_text(STUB)
+    stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    log = tmp_path / "calls.log"
+    proc = run([sys.executable, str(ROOT / "tools/ablate.py"), "DATA", "official", "cpu", " ".join(variants)], cwd=tmp_path,
+               env={"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "SEMISUPER_STUB_LOG": str(log),
+                    "SEEDS": "0", **(env or {})})
+    assert proc.returncode == 0, tail(proc)
+    return proc, log.read_text().splitlines()
+
+
+def test_ablation_copies_unchanged_models_and_publishes_no_test_number(tmp_path):
+    earlier = tmp_path / "runs" / "cpu-official"  # the comparisons' run: Stage 1 and Stage 2 at 1 % finished
+    for folder, file in (("pretrain", "simclr.keras"), ("finetune/1pct-subset0", "model.keras")):
+        (earlier / folder).mkdir(parents=True)
+        (earlier / folder / file).write_text("earlier")
+    (earlier / "finetune/1pct-subset0/results.json").write_text(json.dumps(
+        {"stage": "finetune", "percent": 1, "subset_seed": 0, "accuracy": 0.5, "val_accuracy": 0.7, "val_auroc": 0.75,
+         "seconds": 80.0}))
+    proc, calls = _ablate(tmp_path, "base", "stage3-student-x2", env={"BASE_FROM": "runs/cpu-official"})
+    trained = [c.split(" --data")[0] + " " + c.split("--quiet")[1].strip() for c in calls if "--only" in c]
+    assert trained == [
+        "baseline --only baseline --set subset_seeds=[0] --percent 1",
+        "baseline --only baseline --set subset_seeds=[0] --percent 5",
+        "baseline --only baseline --set subset_seeds=[0] --percent 100",
+        "finetune --only finetune --set subset_seeds=[0] --percent 5",  # 1 % came from BASE_FROM
+        "distill --only distill --set subset_seeds=[0] --percent 1",
+        "distill --only distill --set subset_seeds=[0] --percent 5",
+        "distill --set distill_width=1.0 --only distill --set subset_seeds=[0] --percent 1",
+        "distill --set distill_width=1.0 --only distill --set subset_seeds=[0] --percent 5"], trained
+    base, wide = tmp_path / "runs/ablation-official/base", tmp_path / "runs/ablation-official/stage3-student-x2"
+    assert (base / "pretrain/simclr.keras").read_text() == "earlier" and (base / "pretrain/reused").exists()
+    assert (wide / "finetune/5pct-subset0/model.keras").read_text() == "model"  # the base's Stage 2, not trained again
+    rows = json.loads((tmp_path / "results/ablation-official.json").read_text())
+    assert len(rows) == 9 and not any(k in r for r in rows for k in ("accuracy", "auroc", "sensitivity", "confusion"))
+    table = (tmp_path / "results/ABLATION.md").read_text()
+    assert "12.3" not in table and "45.6" not in table  # the stub's test numbers
+    assert "| stage3-student-x2 | distill_width=1.0 | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | 2 | shared |" in table, table
+    assert "| base | (preset) | 70.0 / 75.0 (n=1) | 80.0 / 90.0 (n=1) | – (wall 2) | shared |" in table, table
+    again, calls_again = _ablate(tmp_path, "base", "stage3-student-x2")
+    assert not any("--only" in c for c in calls_again[len(calls):])  # finished steps are not trained twice
+
+
+def test_ablation_refuses_unknown_variants(tmp_path):
+    proc = run([sys.executable, str(ROOT / "tools/ablate.py"), "DATA", "official", "cpu", "base nosuch"], cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown variant nosuch" in proc.stderr

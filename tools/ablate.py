@@ -1,0 +1,192 @@
+"""A recipe chosen on validation only (issue 22, item 2). Each variant is a preset with a few settings changed; it trains
+the methods it is about on one protocol, label-subset seeds `SEEDS` (default 0 1), and the published record keeps what
+the validation images say (`val_accuracy`, `val_auroc` of the kept model) and what the variant cost (CPU-minutes of its
+own steps): every test-split number is dropped before anything is written to results/, so the test split chooses
+nothing. One step per `semisuper` call, published after each; a stopped session resumes where it was.
+
+    usage: tools/ablate.py [DATA] [PROTOCOL] [PRESET] [VARIANTS]
+           (defaults: ../shared/data/chest_xray official cpu "every variant, in VARIANTS' order")
+    e.g.   BASE_FROM=runs/cpu-official KERAS_BACKEND=tensorflow nohup python tools/ablate.py > runs/ablate.log 2>&1 &
+
+A variant's steps run in runs/ablation-PROTOCOL/VARIANT; the models it reuses (its settings do not change them) are
+copied from the `base` variant's folder instead of trained again. BASE_FROM (a run folder of the same preset and
+protocol, e.g. the comparisons' own) lends the base variant its Stage 1 and whatever steps it has finished; a copied
+step that predates validation scores in rows is scored on the validation images of its manifest. The record:
+results/ablation-PROTOCOL.json and results/ABLATION.md.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULTS = ("../shared/data/chest_xray", "official", "cpu", "")
+KEPT = ("stage", "percent", "subset_seed", "labelled", "val_accuracy", "val_auroc", "val_scored_later", "seconds",
+        "cpu_seconds", "resumed", "pretrained", "commit", "backend", "machine")  # a row's fields that say nothing about the test split
+
+# name -> (the methods it is scored on, the settings it changes, the models it takes from the base variant)
+VARIANTS = {
+    "base": (("baseline", "finetune", "distill"), {}, ("pretrain",)),
+    "fsl-lr-3e-4": (("baseline",), {"baseline_lr": 3e-4}, ()),
+    "fsl-lr-3e-3": (("baseline",), {"baseline_lr": 3e-3}, ()),
+    "fsl-epochs-x2": (("baseline",), {"finetune_epochs": 60, "baseline_full_epochs": 30}, ()),
+    "stage2-from-layer-0": (("finetune",), {"from_layer": 0}, ("pretrain",)),
+    "stage2-from-layer-2": (("finetune",), {"from_layer": 2}, ("pretrain",)),
+    "stage2-epochs-x2": (("finetune",), {"finetune_epochs": 60}, ("pretrain",)),
+    "stage3-epochs-x3": (("distill",), {"distill_epochs": 24}, ("pretrain", "finetune")),
+    "stage3-student-x2": (("distill",), {"distill_width": 1.0}, ("pretrain", "finetune")),
+    "stage1-best-knn-epoch": (("finetune",), {"pretrain_keep": "best"}, ()),
+    "stage1-strong-views": (("finetune",), {"pretrain_crop_area": 0.25, "pretrain_jitter": 0.6}, ()),
+    "stage1-light-views": (("finetune",), {"pretrain_crop_area": 0.7, "pretrain_jitter": 0.2}, ()),
+    "stage1-epochs-x2": (("finetune",), {"pretrain_epochs": 80, "pretrain_keep": "best"}, ()),
+    "size-96": (("baseline", "finetune"), {"size": 96}, ()),
+    "size-128": (("baseline", "finetune"), {"size": 128}, ()),
+}
+PERCENTS = {"baseline": (1, 5, 100), "finetune": (1, 5), "distill": (1, 5)}
+
+
+def semisuper(*args: str):
+    "Run the CLI; a failed step stops the tool with its exit code (run it again to resume)."
+    proc = subprocess.run(["semisuper", *args], stdout=subprocess.PIPE, text=True)
+    print("\n".join(proc.stdout.splitlines()[-1:]), flush=True)
+    if proc.returncode: sys.exit(proc.returncode)
+
+
+def copy_step(source: Path, target: Path, why: str):
+    "Copy a finished model's folder (hard links where the file system allows) and say where it came from."
+    if target.exists() or not source.exists(): return
+    shutil.copytree(source, target, copy_function=_link, ignore=shutil.ignore_patterns("backup", "tensorboard", "best.weights.*"))
+    (target / "reused").write_text(why + "\n")
+
+
+def _link(source, target):
+    try: os.link(source, target)
+    except OSError: shutil.copy2(source, target)
+
+
+def score_validation(folder: Path, run: Path, data: str, seed: int):
+    """Add `val_accuracy` / `val_auroc` to a step trained before rows held them (a copied step of an earlier run):
+    its model scored on the validation rows of its manifest."""
+    path = folder / "results.json"
+    row = json.loads(path.read_text())
+    if "val_accuracy" in row: return
+    from semisuper.cli import evaluate_model
+    manifest = next(run.glob(f"manifests/*-subset{seed}.csv*"))
+    scored = evaluate_model(folder / "model.keras", manifest, data, split="val")
+    row.update(val_accuracy=scored["accuracy"], val_auroc=scored["auroc"], val_scored_later=True)
+    path.write_text(json.dumps(row, indent=2) + "\n")
+
+
+def validation_rows(run: Path, variant: str, methods) -> list[dict]:
+    "The variant's finished steps, test-split numbers dropped."
+    rows = []
+    for path in sorted(run.glob("*/*pct-subset*/results.json")):
+        row = json.loads(path.read_text())
+        if row["stage"] in methods and (path.parent / "model.keras").exists():
+            rows.append({"variant": variant, **{k: row[k] for k in KEPT if k in row}})
+    return rows
+
+
+def stage1_minutes(run: Path) -> float | None:
+    "CPU-minutes of the variant's own Stage 1 (None where it was copied from the base variant or lacks them)."
+    made = run / "pretrain" / "provenance.json"
+    if not made.exists() or (run / "pretrain" / "reused").exists(): return None  # copied: counted where it was made
+    seconds = json.loads(made.read_text()).get("cpu_seconds")
+    return None if seconds is None else seconds / 60
+
+
+def ablation_table(rows: list[dict], variants: dict, stage1: dict) -> str:
+    """Markdown, one section per method: each variant's settings, validation accuracy / AUROC (%) at each fraction
+    (mean over seeds, n), and its CPU-minutes (the method's steps; its own Stage 1 apart)."""
+    sections = []
+    for method in ("baseline", "finetune", "distill"):
+        mine = [r for r in rows if r["stage"] == method]
+        if not mine: continue
+        percents = sorted({r["percent"] for r in mine})
+        lines = [f"### {method}\n", "| variant | settings | " + " | ".join(f"{p} %: val acc / AUROC" for p in percents)
+                 + " | CPU-min (steps) | CPU-min (own Stage 1) |", "|---" * (len(percents) + 4) + "|"]
+        for name in dict.fromkeys(r["variant"] for r in mine):
+            cells = []
+            for p in percents:
+                cell = [r for r in mine if r["variant"] == name and r["percent"] == p]
+                cells.append(f"{100 * np.mean([r['val_accuracy'] for r in cell]):.1f} / "
+                             f"{100 * np.mean([r['val_auroc'] for r in cell]):.1f} (n={len(cell)})" if cell else "–")
+            cpu = [r.get("cpu_seconds") for r in mine if r["variant"] == name]
+            wall = sum(r["seconds"] for r in mine if r["variant"] == name)  # steps of earlier runs kept wall-clock only
+            spent = f"{sum(cpu) / 60:.0f}" if all(c is not None for c in cpu) else f"– (wall {wall / 60:.0f})"
+            own = stage1.get(name)
+            settings = ", ".join(f"{k}={v}" for k, v in variants.get(name, ((), {}, ()))[1].items()) or "(preset)"
+            lines.append(f"| {name} | {settings} | " + " | ".join(cells) + f" | {spent} | "
+                         + ("shared" if own is None else f"{own:.0f}") + " |")
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)
+
+
+def publish(root: Path, protocol: str, preset: str, chosen: list[str]):
+    "Write results/ablation-PROTOCOL.json and results/ABLATION.md from every variant folder under `root`."
+    rows, stage1 = [], {}
+    for name in chosen + [n for n in VARIANTS if n not in chosen]:
+        run = root / name
+        if not run.is_dir(): continue
+        rows += validation_rows(run, name, VARIANTS[name][0])
+        stage1[name] = stage1_minutes(run)
+    out = Path("results")
+    out.mkdir(exist_ok=True)
+    (out / f"ablation-{protocol}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    header = (f"# Ablation on validation: preset `{preset}`, protocol `{protocol}`\n\n"
+              "Written by `tools/ablate.py`. Each number is the validation accuracy / AUROC (%) of the kept model, the "
+              "mean over label-subset seeds (n); no test-split number is kept. CPU-minutes are the CPU time of all the "
+              "process's threads, so a busy machine does not inflate them.\n\n")
+    (out / "ABLATION.md").write_text(header + ablation_table(rows, VARIANTS, stage1) + "\n")
+
+
+def main(argv: list[str]) -> int:
+    data, protocol, preset_name, chosen = (*argv, *DEFAULTS[len(argv):])
+    chosen = chosen.split() or list(VARIANTS)
+    if unknown := [v for v in chosen if v not in VARIANTS]:
+        print(f"unknown variant {' '.join(unknown)} ({', '.join(VARIANTS)})", file=sys.stderr)
+        return 2
+    seeds = [int(s) for s in os.environ.get("SEEDS", "0 1").split()]
+    root = Path(f"runs/ablation-{protocol}")
+    base, earlier = root / "base", os.environ.get("BASE_FROM")
+
+    def from_base(method: str, percent: int | None, seed: int) -> Path:
+        "The base variant's model folder, copied first from BASE_FROM (a run of the same preset and protocol) if it has it."
+        where = Path("pretrain") if percent is None else Path(method) / f"{percent}pct-subset{seed}"
+        done = ["simclr.keras"] if percent is None else ["model.keras", "results.json"]  # finished, not in progress
+        if earlier and all((Path(earlier) / where / f).exists() for f in done):
+            copy_step(Path(earlier) / where, base / where, f"copied from {earlier}")
+        return base / where
+
+    for name in chosen:
+        methods, settings, reused = VARIANTS[name]
+        run = root / name
+        sets = [a for k, v in settings.items() for a in ("--set", f"{k}={json.dumps(v)}")]
+        where = ["--data", data, "--preset", preset_name, "--protocol", protocol, "--out", str(run), "--quiet", *sets]
+        for seed in seeds:
+            for method in methods:
+                for percent in PERCENTS[method]:
+                    if percent == 100 and seed != seeds[0]: continue  # every subset seed labels all at 100 %
+                    folder = run / method / f"{percent}pct-subset{seed}"
+                    if name == "base": from_base(method, percent, seed)  # an earlier run's step, when it has one
+                    if not (folder / "model.keras").exists():
+                        print(f"== {time.strftime('%H:%M', time.gmtime())} {name}: {method}, seed {seed}, {percent} %", flush=True)
+                        for need in reused:
+                            source = from_base(need, None if need == "pretrain" else percent, seed)
+                            if name != "base": copy_step(source, run / source.relative_to(base), "copied from the base variant")
+                        if method != "baseline": semisuper("pretrain", *where)  # resumed, or skipped when there
+                        if method == "distill":
+                            semisuper("finetune", *where, "--set", f"subset_seeds=[{seed}]", "--percent", str(percent))
+                        semisuper(method, *where, "--only", method, "--set", f"subset_seeds=[{seed}]", "--percent", str(percent))
+                    if not (run / "config.json").exists(): semisuper("pretrain", *where)  # a copied run: its config and manifests
+                    score_validation(folder, run, data, seed)
+                    publish(root, protocol, preset_name, chosen)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
