@@ -29,6 +29,7 @@ if "--only" in args:
            "accuracy": 0.123, "auroc": 0.456, "sensitivity": 0.1, "confusion": [[1, 2], [3, 4]],
            "val_accuracy": 0.8, "val_auroc": 0.9, "seconds": 30.0, "cpu_seconds": 60.0}
     (step / "results.json").write_text(json.dumps(row))
+print("| FSL (supervised) | 12.3 (n=1) |")  # the CLI ends with the test split's table
 '''
 
 
@@ -71,6 +72,7 @@ def test_ablation_copies_unchanged_models_and_publishes_no_test_number(tmp_path)
     assert len(rows) == 9 and not any(k in r for r in rows for k in ("accuracy", "auroc", "sensitivity", "confusion"))
     table = (tmp_path / "results/ABLATION.md").read_text()
     assert "12.3" not in table and "45.6" not in table  # the stub's test numbers
+    assert "12.3" not in proc.stdout and "validation accuracy 80.0, AUROC 90.0" in proc.stdout
     assert "| stage3-student-x2 | distill_width=1.0 | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | 2 | shared |" in table, table
     assert "| base | (preset) | 70.0 / 75.0 (n=1) | 80.0 / 90.0 (n=1) | – (wall 2) | shared |" in table, table
     again, calls_again = _ablate(tmp_path, "base", "stage3-student-x2")

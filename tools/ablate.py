@@ -50,9 +50,9 @@ PERCENTS = {"baseline": (1, 5, 100), "finetune": (1, 5), "distill": (1, 5)}
 
 
 def semisuper(*args: str):
-    "Run the CLI; a failed step stops the tool with its exit code (run it again to resume)."
-    proc = subprocess.run(["semisuper", *args], stdout=subprocess.PIPE, text=True)
-    print("\n".join(proc.stdout.splitlines()[-1:]), flush=True)
+    """Run the CLI; a failed step stops the tool with its exit code (run it again to resume). Its output is not shown:
+    it ends with the test split's table, which an ablation must not see."""
+    proc = subprocess.run(["semisuper", *args], stdout=subprocess.DEVNULL)
     if proc.returncode: sys.exit(proc.returncode)
 
 
@@ -184,6 +184,8 @@ def main(argv: list[str]) -> int:
                         semisuper(method, *where, "--only", method, "--set", f"subset_seeds=[{seed}]", "--percent", str(percent))
                     if not (run / "config.json").exists(): semisuper("pretrain", *where)  # a copied run: its config and manifests
                     score_validation(folder, run, data, seed)
+                    row = json.loads((folder / "results.json").read_text())
+                    print(f"   validation accuracy {100 * row['val_accuracy']:.1f}, AUROC {100 * row['val_auroc']:.1f}", flush=True)
                     publish(root, protocol, preset_name, chosen)
     return 0
 
