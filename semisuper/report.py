@@ -23,7 +23,8 @@ from .training import bootstrap_interval, read_log
 # %% auto #0
 __all__ = ['REFERENCE', 'ANCHORS', 'KIND_COLOURS', 'summarize', 'reference_table', 'anchor_table', 'side_by_side',
            'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy', 'embedding_map', 'reproduce_command',
-           'read_runs', 'write_report', 'rebuilding_command', 'leaders', 'write_comparison']
+           'read_runs', 'write_report', 'rebuilding_command', 'leaders', 'write_comparison', 'keep_epoch_pairs',
+           'validation_dependence']
 
 # %% ../nbs/16_report.ipynb #0bd5c7e9
 REFERENCE = {"baseline": {100: 98.9}, "finetune": {1: 94.5, 2: 96.8, 5: 97.1}, "distill": {1: 96.3, 2: 97.6, 5: 98.1}}
@@ -289,6 +290,13 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
             text += [f"Stage 1 features of the test images (t-SNE), coloured by the labels Stage 1 never saw; a "
                      f"10-nearest-neighbour vote in the features has balanced accuracy {knn:.3f}:", "",
                      f"![embeddings]({name}/embeddings.png)", ""]
+    for best, last in keep_epoch_pairs(runs):  # the same settings, kept epoch aside: what validation labels buy
+        pair = [(runs[n][2], step_answers(runs[n][0], runs[n][2])) for n in (best, last)]
+        text += [f"## How much {best} leans on its validation labels: beside {last}", "",
+                 f"`{last}` keeps each step's last epoch (a fixed schedule); `{best}` the epoch of best validation "
+                 "accuracy, chosen with every validation label. Test accuracy (%), then AUROC (%):", "",
+                 validation_dependence(pair[0][0], pair[1][0], pair[0][1], pair[1][1]), "",
+                 validation_dependence(pair[0][0], pair[1][0], pair[0][1], pair[1][1], "auroc"), ""]
     (out / "RESULTS.md").write_text("\n".join(text))
     echo(f"wrote {out / 'RESULTS.md'}")
     return out / "RESULTS.md"
@@ -365,3 +373,35 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
     path.write_text("\n".join(text))
     echo(f"wrote {path}")
     return path
+
+# %% ../nbs/16_report.ipynb #3225a9f1
+def keep_epoch_pairs(runs: dict) -> list[tuple[str, str]]:
+    "(best, last): names of `read_runs` records with the same preset, protocol and settings but the kept epoch."
+    def shaping(config): return {k: v for k, v in config.items() if k in Config.__dataclass_fields__ and k not in NOT_SHAPING | {"keep_epoch"}}
+    return [(a, b) for a, (_, ca, _) in runs.items() for b, (_, cb, _) in runs.items()
+            if ca.get("keep_epoch", "best") == "best" and cb.get("keep_epoch") == "last" and shaping(ca) == shaping(cb)]
+
+
+def validation_dependence(best: list[dict], last: list[dict], best_answers=None, last_answers=None,
+                          metric: str = "accuracy") -> str:
+    """Markdown table, method x label fraction: mean `metric` (%) with the best validation epoch kept and with the last
+    epoch, and the paired difference best − last with its 95 % interval (`bootstrap_interval`) on the seeds and test
+    images both finished; without per-image answers for both: not compared."""
+    lines = ["| method | labels | best validation epoch | last epoch | best − last, paired [95 % interval] |",
+             "|---|---|---|---|---|"]
+    for method in METHODS.values():
+        for p in sorted({r["percent"] for r in best + last if r["stage"] == method.name}):
+            a, b = ({r["subset_seed"]: r for r in rows if r["stage"] == method.name and r["percent"] == p} for rows in (best, last))
+            if not a or not b: continue
+            mean = lambda cell: f"{100 * np.mean([r[metric] for r in cell.values()]):.1f} (n={len(cell)})"
+            seeds = sorted(a.keys() & b.keys())
+            ours = stacked_answers(best_answers, [(method.name, p, s) for s in seeds])
+            theirs = stacked_answers(last_answers, [(method.name, p, s) for s in seeds])
+            if seeds and ours is not None and theirs is not None and np.array_equal(ours[0], theirs[0]):
+                low, high = bootstrap_interval(ours[0], ours[1], theirs[1], metric=metric)
+                gap = 100 * np.mean([a[s][metric] - b[s][metric] for s in seeds])
+                paired = f"{gap:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}] ({len(seeds)} seed{'s' * (len(seeds) > 1)})"
+            else:
+                paired = "not compared (no per-image answers for both)"
+            lines.append(f"| {method.label} | {p} % | {mean(a)} | {mean(b)} | {paired} |")
+    return "\n".join(lines)

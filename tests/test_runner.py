@@ -15,7 +15,7 @@ echo "$*" >> "$SEMISUPER_STUB_LOG"
 def _row(stage, seed, percent): return {"stage": stage, "subset_seed": seed, "percent": percent}
 
 
-def _runner(tmp_path, *args):
+def _runner(tmp_path, *args, env=None):
     "Run the script in a scratch folder holding a published `remix` record; the stub's log, one call per line."
     (tmp_path / "bin").mkdir()
     stub = tmp_path / "bin" / "semisuper"
@@ -28,7 +28,7 @@ def _runner(tmp_path, *args):
     (record / "results.json").write_text(json.dumps(rows))
     log = tmp_path / "calls.log"
     proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "DATA", "cpu", *args], cwd=tmp_path,
-               env={"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "SEMISUPER_STUB_LOG": str(log)})
+               env={"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "SEMISUPER_STUB_LOG": str(log), **(env or {})})
     assert proc.returncode == 0, tail(proc)
     return proc, log.read_text().splitlines() if log.exists() else []
 
@@ -58,6 +58,16 @@ def test_runner_builds_its_own_pretraining_per_protocol(tmp_path):
     steps = [c.split(" --quiet ")[0].split("--protocol ")[1].split()[0] for c in calls if c.startswith("meanteacher")]
     assert steps == ["remix"] * 9 + ["patient"] * 9, steps  # protocol by protocol: one pretraining each
     assert not any(c.startswith("pretrain") for c in calls)
+
+
+def test_runner_settings_make_a_record_of_their_own(tmp_path):
+    # the published remix record has fixmatch at seed 0, 1 and 2 %: with keep_epoch=last nothing is published yet
+    (tmp_path / "runs" / "cpu-remix-last").mkdir(parents=True)  # what the first step makes
+    _, calls = _runner(tmp_path, "fixmatch", "remix", env={"SETTINGS": "keep_epoch=last"})
+    trained = [c for c in calls if c.startswith("fixmatch")]
+    assert len(trained) == 9 and all("--out runs/cpu-remix-last --quiet --set keep_epoch=last --only fixmatch" in c
+                                     for c in trained), trained
+    assert "report results/cpu-remix-last results/cpu-remix --out results --no-embeddings" in calls, calls
 
 
 def test_runner_refuses_unknown_method(tmp_path):

@@ -10,6 +10,11 @@ whenever a step has been published. Which steps a command has, and what it needs
 
 ACTIVE_STRATEGIES picks active learning's strategies (default all five); with two classes margin ranks as entropy
 does (nbs/12_active asserts it), so ACTIVE_STRATEGIES="random entropy augvar kcenter" skips a repeated row.
+
+SETTINGS="field=value ..." runs every step with those settings changed, in a record of its own named by the values:
+SETTINGS="keep_epoch=last" runs into runs/cpu-official-last and publishes results/cpu-official-last, beside the
+preset's own record (the report pairs the two). A pretraining the settings leave unchanged can be copied into the new
+run folder first (`cp -al runs/cpu-official/pretrain runs/cpu-official-last/`) instead of trained again.
 """
 import json
 import os
@@ -56,6 +61,11 @@ def main(argv: list[str]) -> int:
         print(f"unknown method {' '.join(unknown)} ({', '.join(known)})", file=sys.stderr)
         return 2
     strategies = os.environ.get("ACTIVE_STRATEGIES")
+    settings = [s for s in os.environ.get("SETTINGS", "").split() if s]
+    if bad := [s for s in settings if "=" not in s]:
+        print(f"SETTINGS takes field=value pairs, got {' '.join(bad)}", file=sys.stderr)
+        return 2
+    suffix = "".join(f"-{s.split('=', 1)[1]}" for s in settings)  # the record of these settings: cpu-official-last
     cfg = preset(preset_name, **({"al_strategies": strategies.split()} if strategies else {}))
     for command in chosen:
         scored = [METHODS[n] for n in commands()[command] if not METHODS[n].pretraining]
@@ -68,15 +78,16 @@ def main(argv: list[str]) -> int:
         for protocol, seed in order:
             for method in scored:
                 for percent in method.fractions(cfg):
-                    if published(preset_name, protocol, method.name, seed, percent): continue
+                    if published(preset_name, protocol + suffix, method.name, seed, percent): continue
                     print(f"== {time.strftime('%H:%M', time.gmtime())} {method.label}: {protocol} subset {seed}, {percent} %", flush=True)
                     where = ["--data", data, "--preset", preset_name, "--protocol", protocol, "--out",
-                             f"runs/{preset_name}-{protocol}", "--quiet"]
+                             f"runs/{preset_name}-{protocol}{suffix}", "--quiet",
+                             *(a for s in settings for a in ("--set", s))]
                     for need in first:  # resumed, or skipped when finished
                         semisuper(METHODS[need].command, *where, lines=1)
                     semisuper(command, *where, "--only", method.name, "--set", f"subset_seeds=[{seed}]",
                               "--percent", str(percent))
-                    publish(preset_name, protocols)
+                    publish(preset_name, [p + suffix for p in protocols])
     return 0
 
 
