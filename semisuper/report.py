@@ -24,7 +24,7 @@ from .training import bootstrap_interval, read_log
 __all__ = ['REFERENCE', 'ANCHORS', 'KIND_COLOURS', 'summarize', 'reference_table', 'anchor_table', 'side_by_side',
            'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy', 'embedding_map', 'reproduce_command',
            'read_runs', 'write_report', 'rebuilding_command', 'leaders', 'write_comparison', 'keep_epoch_pairs',
-           'validation_dependence']
+           'validation_dependence', 'split_groups', 'split_variation']
 
 # %% ../nbs/16_report.ipynb #0bd5c7e9
 REFERENCE = {"baseline": {100: 98.9}, "finetune": {1: 94.5, 2: 96.8, 5: 97.1}, "distill": {1: 96.3, 2: 97.6, 5: 98.1}}
@@ -290,6 +290,11 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
             text += [f"Stage 1 features of the test images (t-SNE), coloured by the labels Stage 1 never saw; a "
                      f"10-nearest-neighbour vote in the features has balanced accuracy {knn:.3f}:", "",
                      f"![embeddings]({name}/embeddings.png)", ""]
+    for group in split_groups(runs):  # the same settings on other splits, each with its own Stage 1
+        records = {runs[n][1].get("split_seed", 0): runs[n][2] for n in group}
+        text += [f"## How much the split and Stage 1 move the numbers: {', '.join(group)}", "",
+                 "Label-subset seed 0 on each split seed (its own train/validation/test patients and its own Stage 1). "
+                 "Test accuracy (%), then AUROC (%):", "", split_variation(records), "", split_variation(records, "auroc"), ""]
     for best, last in keep_epoch_pairs(runs):  # the same settings, kept epoch aside: what validation labels buy
         pair = [(runs[n][2], step_answers(runs[n][0], runs[n][2])) for n in (best, last)]
         text += [f"## How much {best} leans on its validation labels: beside {last}", "",
@@ -374,7 +379,7 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
     echo(f"wrote {path}")
     return path
 
-# %% ../nbs/16_report.ipynb #3225a9f1
+# %% ../nbs/16_report.ipynb #3a139e2c
 def keep_epoch_pairs(runs: dict) -> list[tuple[str, str]]:
     "(best, last): names of `read_runs` records with the same preset, protocol and settings but the kept epoch."
     def shaping(config): return {k: v for k, v in config.items() if k in Config.__dataclass_fields__ and k not in NOT_SHAPING | {"keep_epoch"}}
@@ -404,4 +409,30 @@ def validation_dependence(best: list[dict], last: list[dict], best_answers=None,
             else:
                 paired = "not compared (no per-image answers for both)"
             lines.append(f"| {method.label} | {p} % | {mean(a)} | {mean(b)} | {paired} |")
+    return "\n".join(lines)
+
+# %% ../nbs/16_report.ipynb #3225a9f1
+def split_groups(runs: dict) -> list[list[str]]:
+    "Names of `read_runs` records, two or more per group, that have the same settings but `split_seed`; by split seed."
+    def shaping(config): return {k: v for k, v in config.items() if k in Config.__dataclass_fields__ and k not in NOT_SHAPING | {"split_seed"}}
+    groups = {}
+    for name, (_, config, _) in runs.items(): groups.setdefault(json.dumps(shaping(config), sort_keys=True), []).append(name)
+    return [sorted(g, key=lambda n: runs[n][1].get("split_seed", 0)) for g in groups.values() if len(g) > 1]
+
+
+def split_variation(records: dict, metric: str = "accuracy", subset_seed: int = 0) -> str:
+    """Markdown table, method x label fraction: `metric` (%) at `subset_seed` for each split seed (`records`: split
+    seed -> rows), and the mean ± sample std over the split seeds that have the step."""
+    splits = sorted(records)
+    lines = ["| method | labels | " + " | ".join(f"split {s}" for s in splits) + " | mean ± std over splits (n) |",
+             "|---" * (len(splits) + 3) + "|"]
+    for method in METHODS.values():
+        for p in sorted({r["percent"] for rows in records.values() for r in rows if r["stage"] == method.name}):
+            found = {s: next((r[metric] for r in records[s] if r["stage"] == method.name and r["percent"] == p
+                              and r["subset_seed"] == subset_seed), None) for s in splits}
+            values = [100 * v for v in found.values() if v is not None]
+            if not values: continue
+            spread = f"{np.mean(values):.1f}" + (f" ± {np.std(values, ddof=1):.1f}" if len(values) > 1 else "")
+            lines.append(f"| {method.label} | {p} % | " + " | ".join("–" if v is None else f"{100 * v:.1f}" for v in found.values())
+                         + f" | {spread} (n={len(values)}) |")
     return "\n".join(lines)
