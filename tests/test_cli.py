@@ -8,19 +8,24 @@ from PIL import Image
 from conftest import BIN, run, tail
 
 
+def semisuper(*args):
+    "The console script on the bundled sample (SEMISUPER_DATA unset), as a user runs it from a fresh clone."
+    return run([str(BIN / "semisuper"), *map(str, args)], env={"SEMISUPER_DATA": ""})
+
+
 def test_version():
-    proc = run([str(BIN / "semisuper"), "--version"])
+    proc = semisuper("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("semisuper "), tail(proc)
 
 
 def test_run_on_bundled_sample(tmp_path):
     "The README's main job: the smoke pipeline on the bundled sample, every stage, and the table."
-    proc = run([str(BIN / "semisuper"), "run", "--out", str(tmp_path / "run"), "--quiet"], env={"SEMISUPER_DATA": ""})
+    proc = semisuper("run", "--out", str(tmp_path / "run"), "--quiet")
     assert proc.returncode == 0, tail(proc)
     assert "460 images" in proc.stdout and "| Stage 3 (distill) |" in proc.stdout
     rows = json.loads((tmp_path / "run" / "results.json").read_text())
     assert {r["stage"] for r in rows} == {"baseline", "finetune", "distill"} and all(r["n"] == 110 for r in rows)
-    proc = run([str(BIN / "semisuper"), "report", str(tmp_path / "run"), "--out", str(tmp_path / "results")])
+    proc = semisuper("report", str(tmp_path / "run"), "--out", str(tmp_path / "results"))
     assert proc.returncode == 0, tail(proc)
     text = (tmp_path / "results" / "RESULTS.md").read_text()
     distilled = [r for r in rows if r["stage"] == "distill" and r["percent"] == 5][0]
@@ -35,18 +40,17 @@ def test_run_on_bundled_sample(tmp_path):
 def test_comparison_command(tmp_path, method, name, logged):
     "A comparison method runs into a run folder on its own, on the same splits, and its row lands in the table."
     out = tmp_path / "run"
-    proc = run([str(BIN / "semisuper"), method, "--out", str(out), "--quiet", "--set", "percents=[5]"],
-               env={"SEMISUPER_DATA": ""})
+    proc = semisuper(method, "--out", str(out), "--quiet", "--set", "percents=[5]")
     assert proc.returncode == 0, tail(proc)
     assert f"| {name} |" in proc.stdout and logged in proc.stdout
     rows = json.loads((out / "results.json").read_text())
     assert [(r["stage"], r["percent"]) for r in rows] == [(method, 5)] and rows[0]["n"] == 110
     assert (out / method / "5pct-subset0" / "model.keras").exists()
     assert (out / "manifests" / "remix-split0-subset0.csv").exists()
-    proc = run([str(BIN / "semisuper"), "report", str(out), "--out", str(tmp_path / "results"), "--no-embeddings"])
+    proc = semisuper("report", str(out), "--out", str(tmp_path / "results"), "--no-embeddings")
     assert proc.returncode == 0, tail(proc)
     assert f"| {name} | {100 * rows[0]['accuracy']:.1f} [" in (tmp_path / "results" / "RESULTS.md").read_text()  # its interval
-    proc = run([str(BIN / "semisuper"), "compare", str(out), "--out", str(tmp_path / "results")])
+    proc = semisuper("compare", str(out), "--out", str(tmp_path / "results"))
     assert proc.returncode == 0, tail(proc)
     comparison = (tmp_path / "results" / "COMPARISON.md").read_text()
     assert f"| {name} | – | – | {100 * rows[0]['accuracy']:.1f} [" in comparison and f"semisuper {method} " in comparison
@@ -55,9 +59,8 @@ def test_comparison_command(tmp_path, method, name, logged):
 def test_active_command(tmp_path):
     "Active learning needs Stage 1; from the 1 % subset it labels up to the budget, revealing only what it selected."
     out = tmp_path / "run"
-    assert run([str(BIN / "semisuper"), "pretrain", "--out", str(out), "--quiet"], env={"SEMISUPER_DATA": ""}).returncode == 0
-    proc = run([str(BIN / "semisuper"), "active", "--out", str(out), "--quiet", "--set", 'al_strategies=["random","kcenter"]'],
-               env={"SEMISUPER_DATA": ""})
+    assert semisuper("pretrain", "--out", str(out), "--quiet").returncode == 0
+    proc = semisuper("active", "--out", str(out), "--quiet", "--set", 'al_strategies=["random","kcenter"]')
     assert proc.returncode == 0, tail(proc)
     assert "| Active: random (control) |" in proc.stdout and "| Active: k-center |" in proc.stdout
     rows = {r["stage"]: r for r in json.loads((out / "results.json").read_text())}
@@ -70,12 +73,10 @@ def test_active_command(tmp_path):
 def test_fixmatch_from_stage1_command(tmp_path):
     "FixMatch fine-tuned from the run's Stage 1, then distilled: one command, two rows that name the Stage 1 they grew from."
     out = tmp_path / "run"
-    proc = run([str(BIN / "semisuper"), "fixmatch_stage1", "--out", str(out), "--quiet", "--set", "percents=[5]"],
-               env={"SEMISUPER_DATA": ""})
+    proc = semisuper("fixmatch_stage1", "--out", str(out), "--quiet", "--set", "percents=[5]")
     assert proc.returncode != 0 and "semisuper pretrain" in proc.stdout + proc.stderr, tail(proc)  # Stage 1 first
-    assert run([str(BIN / "semisuper"), "pretrain", "--out", str(out), "--quiet"], env={"SEMISUPER_DATA": ""}).returncode == 0
-    proc = run([str(BIN / "semisuper"), "fixmatch_stage1", "--out", str(out), "--quiet", "--set", "percents=[5]"],
-               env={"SEMISUPER_DATA": ""})
+    assert semisuper("pretrain", "--out", str(out), "--quiet").returncode == 0
+    proc = semisuper("fixmatch_stage1", "--out", str(out), "--quiet", "--set", "percents=[5]")
     assert proc.returncode == 0, tail(proc)
     assert "| FixMatch from Stage 1 |" in proc.stdout and "| Stage 3 from FixMatch (Stage 1) |" in proc.stdout
     rows = {r["stage"]: r for r in json.loads((out / "results.json").read_text())}
@@ -85,7 +86,7 @@ def test_fixmatch_from_stage1_command(tmp_path):
 
 
 def test_prepare_on_bundled_sample(tmp_path):
-    proc = run([str(BIN / "semisuper"), "prepare", "--out", str(tmp_path / "run")], env={"SEMISUPER_DATA": ""})
+    proc = semisuper("prepare", "--out", str(tmp_path / "run"))
     assert proc.returncode == 0, tail(proc)
     assert "460 images" in proc.stdout and "patient" in proc.stdout
     for name in ("augmentations.png", "reconstruction.png"):
@@ -97,8 +98,7 @@ def test_prepare_on_bundled_sample(tmp_path):
 
 def test_manifests_are_reproducible(tmp_path):
     for name in ("a", "b"):
-        proc = run([str(BIN / "semisuper"), "prepare", "--no-figures", "--seed", "3", "--out", str(tmp_path / name)],
-                   env={"SEMISUPER_DATA": ""})
+        proc = semisuper("prepare", "--no-figures", "--seed", "3", "--out", str(tmp_path / name))
         assert proc.returncode == 0, tail(proc)
     for protocol in ("official", "remix", "patient"):
         a, b = (tmp_path / r / "manifests" / f"{protocol}-seed3-subset0.csv" for r in "ab")
@@ -106,15 +106,19 @@ def test_manifests_are_reproducible(tmp_path):
 
 
 def test_bad_arguments_are_refused(tmp_path):
-    proc = run([str(BIN / "semisuper"), "prepare", "--size", "2", "--out", str(tmp_path / "run")])
+    proc = semisuper("prepare", "--size", "2", "--out", str(tmp_path / "run"))
     assert proc.returncode == 2 and "image size must be between" in proc.stderr
-    proc = run([str(BIN / "semisuper"), "run", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "run")])
+    proc = semisuper("run", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "run"))
     assert proc.returncode == 2 and "data folder not found" in proc.stderr and not (tmp_path / "run").exists()
-    proc = run([str(BIN / "semisuper"), "run", "--set", "balance=random", "--out", str(tmp_path / "run")])
+    proc = semisuper("run", "--set", "balance=random", "--out", str(tmp_path / "run"))
     assert proc.returncode == 2 and "balance must be one of" in proc.stderr and not (tmp_path / "run").exists()
-    proc = run([str(BIN / "semisuper"), "report", str(tmp_path / "missing"), "--out", str(tmp_path / "results")])
+    for setting, says in (("pretrain_keep=sometimes", "pretrain_keep must be one of"), ("pretrain_crop_area=0", "pretrain_crop_area must be in"),
+                          ("distill_width=-1", "distill_width must be >= 0")):
+        proc = semisuper("run", "--set", setting, "--out", str(tmp_path / "run"))
+        assert proc.returncode == 2 and says in proc.stderr and not (tmp_path / "run").exists(), tail(proc)
+    proc = semisuper("report", str(tmp_path / "missing"), "--out", str(tmp_path / "results"))
     assert proc.returncode == 2 and "is not a run folder" in proc.stderr
-    proc = run([str(BIN / "semisuper"), "serve", "--port", "70000"])
+    proc = semisuper("serve", "--port", "70000")
     assert proc.returncode == 2 and "ports are 1-65535" in proc.stderr
-    proc = run([str(BIN / "semisuper"), "serve", "--model", str(tmp_path / "missing.keras")])
+    proc = semisuper("serve", "--model", str(tmp_path / "missing.keras"))
     assert proc.returncode == 2 and "model not found" in proc.stderr
