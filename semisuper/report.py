@@ -411,7 +411,7 @@ def validation_dependence(best: list[dict], last: list[dict], best_answers=None,
             lines.append(f"| {method.label} | {p} % | {mean(a)} | {mean(b)} | {paired} |")
     return "\n".join(lines)
 
-# %% ../nbs/16_report.ipynb #3225a9f1
+# %% ../nbs/16_report.ipynb #897df8d9
 def split_groups(runs: dict) -> list[list[str]]:
     "Names of `read_runs` records, two or more per group, that have the same settings but `split_seed`; by split seed."
     def shaping(config): return {k: v for k, v in config.items() if k in Config.__dataclass_fields__ and k not in NOT_SHAPING | {"split_seed"}}
