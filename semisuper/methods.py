@@ -19,7 +19,7 @@ from .augment import xray_views
 from .data import XRays
 from .distill import UNLABELLED, distill
 from .finetune import baseline_classifier, pretrained_classifier, train_classifier
-from .fixmatch import train_fixmatch
+from .fixmatch import train_fixmatch, weak_views
 from .meanteacher import momentum_contrast_model, train_mean_teacher
 from .reconstruct import reconstruct_contrast_model, train_reconstruct_contrast
 from .active import STRATEGIES, Oracle, active_learning
@@ -30,9 +30,9 @@ from .runs import Config, step_folder
 
 # %% auto #0
 __all__ = ['METHODS', 'STRATEGY_LABELS', 'STRATEGY_COLOURS', 'Step', 'Method', 'register', 'commands', 'command_methods',
-           'pretrained_origin', 'train_simclr_step', 'fine_tune', 'fine_tune_from', 'distill_student', 'distill_from',
-           'baseline_step', 'fixmatch_step', 'fixmatch_from', 'momentum_contrast_step', 'mean_teacher_step',
-           'reconstruct_contrast_step', 'active_step', 'active_method']
+           'pretrained_origin', 'train_simclr_step', 'finetune_views', 'fine_tune', 'fine_tune_from', 'distill_student',
+           'distill_from', 'baseline_step', 'fixmatch_step', 'fixmatch_from', 'momentum_contrast_step',
+           'mean_teacher_step', 'reconstruct_contrast_step', 'active_step', 'active_method']
 
 # %% ../nbs/14_methods.ipynb #d7e5c7bf
 @dataclasses.dataclass
@@ -161,12 +161,17 @@ def train_simclr_step(step: Step) -> keras.Model:
     return model
 
 
+def finetune_views(cfg: Config):
+    "The augmentation of labelled fine-tuning (`finetune_augment`): SimCLR's X-ray views, FixMatch's weak crop, or none."
+    return {"views": xray_views(cfg.size), "weak": weak_views(cfg.size), "none": None}[cfg.finetune_augment]
+
+
 def fine_tune(step: Step, model: keras.Model, learning_rate: float, epochs: int, steps_per_epoch: int | None) -> keras.Model:
     "Stage 2's recipe on the step's labels, best validation epoch kept (Stage 2, the baseline, reconstruction)."
     cfg = step.cfg
     train_classifier(model, step.images(step.labelled), step.labels(step.labelled), step.images(step.val),
                      step.labels(step.val), run_dir=step.folder, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                     batch_size=cfg.finetune_batch, augment=xray_views(cfg.size), learning_rate=learning_rate,
+                     batch_size=cfg.finetune_batch, augment=finetune_views(cfg), learning_rate=learning_rate,
                      balance=cfg.balance, seed=step.subset_seed, keep_epoch=cfg.keep_epoch, **step.watch)
     return model
 

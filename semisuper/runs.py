@@ -28,12 +28,15 @@ from .active import STRATEGIES
 from .training import KEEP_EPOCHS, PRECISIONS, binary_report, predict_positive
 
 # %% auto #0
-__all__ = ['PRESETS', 'NOT_SHAPING', 'PREDICTIONS', 'Config', 'preset', 'load_config', 'changed_settings', 'machine',
-           'code_version', 'manifest_name', 'open_run', 'step_folder', 'save_model', 'fingerprint', 'finished',
-           'write_predictions', 'read_predictions', 'step_answers', 'stacked_answers', 'finish_step', 'finished_rows',
-           'merge_rows', 'published_rows', 'publish_run']
+__all__ = ['FINETUNE_AUGMENTS', 'PRESETS', 'NOT_SHAPING', 'PREDICTIONS', 'Config', 'preset', 'load_config', 'changed_settings',
+           'machine', 'code_version', 'manifest_name', 'open_run', 'step_folder', 'save_model', 'fingerprint',
+           'finished', 'write_predictions', 'read_predictions', 'step_answers', 'stacked_answers', 'finish_step',
+           'finished_rows', 'merge_rows', 'published_rows', 'publish_run']
 
 # %% ../nbs/13_runs.ipynb #859a75e7
+FINETUNE_AUGMENTS = ("views", "weak", "none")
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
     "All settings of a pipeline run. Build it with `preset(name, **overrides)`."
@@ -66,6 +69,7 @@ class Config:
     finetune_batch: int = 32
     finetune_lr: float = 5e-4
     balance: str = "weights"
+    finetune_augment: str = "views"  # labelled fine-tuning (Stage 2, FSL): SimCLR's views, FixMatch's weak crop, or "none"
     keep_epoch: str = "best"  # which epoch a labelled step keeps: best validation accuracy, or the last ("last")
     distill_epochs: int = 8
     distill_batch: int = 128
@@ -114,6 +118,7 @@ class Config:
         check(self.channels in (1, 3), f"channels must be 1 or 3, got {self.channels}")
         check(0 <= self.from_layer <= 3, f"from_layer must be in [0, 3], got {self.from_layer}")
         check(self.balance in BALANCE, f"balance must be one of {BALANCE}, got {self.balance!r}")
+        check(self.finetune_augment in FINETUNE_AUGMENTS, f"finetune_augment must be one of {FINETUNE_AUGMENTS}, got {self.finetune_augment!r}")
         check(self.keep_epoch in KEEP_EPOCHS, f"keep_epoch must be one of {KEEP_EPOCHS}, got {self.keep_epoch!r}")
         check(self.pretrain_keep in KEEP_EPOCHS, f"pretrain_keep must be one of {KEEP_EPOCHS}, got {self.pretrain_keep!r}")
         check(1e-3 <= self.pretrain_crop_area <= 1, f"pretrain_crop_area must be in [0.001, 1], got {self.pretrain_crop_area}")
