@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .data import load_xrays, make_split
-from .runs import (NOT_SHAPING, Config, finished_rows, merge_rows, preset, publish_run, published_rows,
-                            stacked_answers, step_answers)
+from .runs import (NOT_SHAPING, Config, finished_rows, merge_rows, paired_answers, preset, publish_run,
+                            published_rows, step_answers)
 from .methods import METHODS, commands
 from .pipeline import results_table
 from .training import bootstrap_interval, read_log
@@ -328,19 +328,19 @@ def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5), answ
         ((m1, _, n1), a), ((m2, _, n2), b) = ranked[:2]
         seeds = sorted({r["subset_seed"] for r in rows if r["stage"] == a and r["percent"] == p}
                        & {r["subset_seed"] for r in rows if r["stage"] == b and r["percent"] == p})
-        ours, theirs = stacked_answers(answers, [(a, p, s) for s in seeds]), stacked_answers(answers, [(b, p, s) for s in seeds])
+        both = paired_answers(answers, [(a, p, s) for s in seeds], answers, [(b, p, s) for s in seeds])
         if seeds and len(seeds) < max(n1, n2):  # compared on the seeds both finished: show their means there
             on = lambda m: 100 * np.mean([r[metric] for r in rows if r["stage"] == m and r["percent"] == p and r["subset_seed"] in seeds])
             m1, m2 = on(a), on(b)
         names = f"{METHODS[a].label} {m1:.1f} and {METHODS[b].label} {m2:.1f}"
-        if ours is None or theirs is None or not np.array_equal(ours[0], theirs[0]):
+        if both is None:
             out.append(f"- {p} %: {names}: not compared (no per-image test answers for both; n = {n1} and {n2}).")
             continue
-        low, high = bootstrap_interval(ours[0], ours[1], theirs[1], metric=metric)
+        low, high = bootstrap_interval(*both, metric=metric)
         if high < 0:  # on the seeds both finished the runner-up is ahead: name it first
             (a, m1), (b, m2), (low, high) = (b, m2), (a, m1), (-high, -low)
         paired = (f"paired difference {100 * low:+.1f} to {100 * high:+.1f} points, 95 % interval over {len(seeds)} "
-                  f"seed{'s' if len(seeds) > 1 else ''} both finished and {len(ours[0])} test images")
+                  f"seed{'s' if len(seeds) > 1 else ''} both finished and {len(both[0])} test images")
         if low > 0: out.append(f"- {p} %: **{METHODS[a].label}** {m1:.1f} leads {METHODS[b].label} {m2:.1f} ({paired}).")
         else: out.append(f"- {p} %: {names} are level ({paired}).")
     return out
@@ -400,10 +400,10 @@ def validation_dependence(best: list[dict], last: list[dict], best_answers=None,
             if not a or not b: continue
             mean = lambda cell: f"{100 * np.mean([r[metric] for r in cell.values()]):.1f} (n={len(cell)})"
             seeds = sorted(a.keys() & b.keys())
-            ours = stacked_answers(best_answers, [(method.name, p, s) for s in seeds])
-            theirs = stacked_answers(last_answers, [(method.name, p, s) for s in seeds])
-            if seeds and ours is not None and theirs is not None and np.array_equal(ours[0], theirs[0]):
-                low, high = bootstrap_interval(ours[0], ours[1], theirs[1], metric=metric)
+            both = seeds and paired_answers(best_answers, [(method.name, p, s) for s in seeds],
+                                            last_answers, [(method.name, p, s) for s in seeds])
+            if both:
+                low, high = bootstrap_interval(*both, metric=metric)
                 gap = 100 * np.mean([a[s][metric] - b[s][metric] for s in seeds])
                 paired = f"{gap:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}] ({len(seeds)} seed{'s' * (len(seeds) > 1)})"
             else:

@@ -30,8 +30,8 @@ from .training import KEEP_EPOCHS, PRECISIONS, binary_report, predict_positive
 # %% auto #0
 __all__ = ['FINETUNE_AUGMENTS', 'PRESETS', 'NOT_SHAPING', 'PREDICTIONS', 'Config', 'preset', 'load_config', 'changed_settings',
            'machine', 'code_version', 'manifest_name', 'open_run', 'step_folder', 'save_model', 'fingerprint',
-           'finished', 'write_predictions', 'read_predictions', 'step_answers', 'stacked_answers', 'finish_step',
-           'finished_rows', 'merge_rows', 'published_rows', 'publish_run']
+           'finished', 'write_predictions', 'read_predictions', 'step_answers', 'stacked_answers', 'paired_answers',
+           'finish_step', 'finished_rows', 'merge_rows', 'published_rows', 'publish_run']
 
 # %% ../nbs/13_runs.ipynb #859a75e7
 FINETUNE_AUGMENTS = ("views", "weak", "none")
@@ -326,6 +326,15 @@ def stacked_answers(answers: dict, keys) -> tuple | None:
     found = [(answers or {}).get(k) for k in keys]
     if not found or any(f is None or not np.array_equal(f["path"], found[0]["path"]) for f in found): return None
     return found[0]["label"], np.stack([f["p_pneumonia"] for f in found])
+
+
+def paired_answers(answers: dict, keys, other_answers: dict, other_keys) -> tuple | None:
+    """(labels, P(pneumonia) per key x image, the other's per other key x image) when both hold every key's answers on
+    the same test images in the same order, else None: what a paired comparison of two methods (or records) needs."""
+    ours, theirs = stacked_answers(answers, keys), stacked_answers(other_answers, other_keys)
+    if ours is None or theirs is None or not np.array_equal(answers[keys[0]]["path"], other_answers[other_keys[0]]["path"]):
+        return None
+    return ours[0], ours[1], theirs[1]
 
 
 def finish_step(model: keras.Model, folder, xrays: XRays, test: np.ndarray, row: dict, val: np.ndarray | None = None) -> dict:
