@@ -23,8 +23,8 @@ from .training import bootstrap_interval, read_log
 # %% auto #0
 __all__ = ['REFERENCE', 'ANCHORS', 'KIND_COLOURS', 'summarize', 'reference_table', 'anchor_table', 'side_by_side',
            'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy', 'embedding_map', 'reproduce_command',
-           'read_runs', 'write_report', 'rebuilding_command', 'leaders', 'write_comparison', 'keep_epoch_pairs',
-           'validation_dependence', 'split_groups', 'split_variation']
+           'compute_spent', 'read_runs', 'write_report', 'rebuilding_command', 'leaders', 'write_comparison',
+           'keep_epoch_pairs', 'validation_dependence', 'split_groups', 'split_variation']
 
 # %% ../nbs/16_report.ipynb #0bd5c7e9
 REFERENCE = {"baseline": {100: 98.9}, "finetune": {1: 94.5, 2: 96.8, 5: 97.1}, "distill": {1: 96.3, 2: 97.6, 5: 98.1}}
@@ -225,6 +225,20 @@ def _heading(name: str, config: dict, rows: list[dict]) -> str:
     return f"## {name}: {config['protocol']} protocol, {config['preset']} preset, {' + '.join(backends)} backend"
 
 
+def compute_spent(rows: list[dict], record) -> str:
+    """What a record cost to train, in words: wall-clock hours and CPU-hours (all the process's threads) of its steps
+    and of the pretrainings in its `logs/` (their `provenance.json`), where those were recorded."""
+    made = [json.loads(p.read_text()) for p in sorted(Path(record).glob("logs/**/provenance.json"))]
+    timed = [r for r in rows if r.get("seconds") is not None] + made
+    cpu = [r["cpu_seconds"] for r in timed if r.get("cpu_seconds") is not None]
+    text = f"{sum(r['seconds'] for r in timed) / 3600:.2f} h wall-clock over {len(timed)} steps and pretrainings"
+    if cpu: text += f", {sum(cpu) / 3600:.2f} CPU-hours over the {len(cpu)} that recorded CPU time"
+    if resumed := sum(bool(r.get("resumed")) for r in timed): text += f" ({resumed} resumed: their last invocation only)"
+    if untimed := sum(r.get("seconds") is None for r in rows):
+        text += f"; {untimed} older steps kept no time"
+    return text
+
+
 def _made_on(rows: list[dict]) -> str:
     "Each machine and backend that made steps of a record, with how many (older steps did not record theirs)."
     counts = Counter(f"{r['machine']}, {r['backend']} backend" if r.get("machine") else "not recorded" for r in rows)
@@ -268,7 +282,7 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
         plt.close(plot_training_curves(dest / "logs", dest / "training_curves.png"))
         text += [_heading(name, config, rows), "", "Reproduce (finished steps are skipped, an interrupted one resumes):", "",
                  f"```\n{reproduce_command(config, backend=_backend(rows, simclrv2, config['backend']))}\n```", "",
-                 f"Made on: {_made_on(rows)}. Split manifests (which image is in train/val/test, and "
+                 f"Made on: {_made_on(rows)}. Training time on record: {compute_spent(rows, dest)}. Split manifests (which image is in train/val/test, and "
                  f"the smallest label fraction that includes it): [{name}/manifests]({name}/manifests).", "",
                  "### Test accuracy (%)", "", results_table(rows, answers=answers), "", "### Beside the reference", "",
                  reference_table(rows), ""]
