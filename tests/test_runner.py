@@ -17,12 +17,12 @@ def _row(stage, seed, percent): return {"stage": stage, "subset_seed": seed, "pe
 
 def _runner(tmp_path, *args, env=None):
     "Run the script in a scratch folder holding a published `remix` record; the stub's log, one call per line."
-    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin").mkdir(exist_ok=True)
     stub = tmp_path / "bin" / "semisuper"
     stub.write_text(STUB)
     stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
     record = tmp_path / "results" / "cpu-remix"
-    record.mkdir(parents=True)
+    record.mkdir(parents=True, exist_ok=True)
     rows = [_row("fixmatch", 0, p) for p in (1, 2)] + [_row("fixmatch", s, p) for s in (1, 2) for p in (1, 2, 5)]
     rows += [_row("active_random", 0, 5), _row("finetune", 1, 1)]
     (record / "results.json").write_text(json.dumps(rows))
@@ -68,6 +68,11 @@ def test_runner_settings_make_a_record_of_their_own(tmp_path):
     assert len(trained) == 9 and all("--out runs/cpu-remix-last --quiet --set keep_epoch=last --only fixmatch" in c
                                      for c in trained), trained
     assert "report results/cpu-remix-last results/cpu-remix --out results --no-embeddings" in calls, calls
+    (tmp_path / "runs" / "cpu-remix-1").mkdir(parents=True)
+    _, calls = _runner(tmp_path, "fixmatch", "remix", env={"SETTINGS": "split_seed=1 subset_seeds=[0]"})
+    trained = [c for c in calls if c.startswith("fixmatch") and "cpu-remix-1" in c]
+    assert len(trained) == 3 and all("--set split_seed=1 --set subset_seeds=[0] --only fixmatch --set subset_seeds=[0]" in c
+                                     for c in trained), trained  # label-subset seed 0 only, and not in the record's name
 
 
 def test_runner_refuses_unknown_method(tmp_path):

@@ -13,7 +13,8 @@ does (nbs/12_active asserts it), so ACTIVE_STRATEGIES="random entropy augvar kce
 
 SETTINGS="field=value ..." runs every step with those settings changed, in a record of its own named by the values:
 SETTINGS="keep_epoch=last" runs into runs/cpu-official-last and publishes results/cpu-official-last, beside the
-preset's own record (the report pairs the two). A pretraining the settings leave unchanged can be copied into the new
+preset's own record (the report pairs the two); settings that only pick steps do not name the record, so
+SETTINGS="split_seed=1 subset_seeds=[0]" runs label-subset seed 0 only, into cpu-patient-1. A pretraining the settings leave unchanged can be copied into the new
 run folder first (`cp -al runs/cpu-official/pretrain runs/cpu-official-last/`) instead of trained again.
 """
 import json
@@ -24,6 +25,12 @@ import time
 from pathlib import Path
 
 DEFAULTS = ("../shared/data/chest_xray", "cpu", "fixmatch meanteacher reconstruct active", "remix patient")
+
+
+def _value(text: str):
+    "A setting's value as the CLI reads it: JSON when it parses (numbers, lists, true/false), else text."
+    try: return json.loads(text)
+    except json.JSONDecodeError: return text
 
 
 def published(preset: str, protocol: str, method: str, seed: int, percent: int) -> bool:
@@ -65,8 +72,11 @@ def main(argv: list[str]) -> int:
     if bad := [s for s in settings if "=" not in s]:
         print(f"SETTINGS takes field=value pairs, got {' '.join(bad)}", file=sys.stderr)
         return 2
-    suffix = "".join(f"-{s.split('=', 1)[1]}" for s in settings)  # the record of these settings: cpu-official-last
-    cfg = preset(preset_name, **({"al_strategies": strategies.split()} if strategies else {}))
+    from semisuper.runs import NOT_SHAPING
+    changed = {k: _value(v) for k, v in (s.split("=", 1) for s in settings)}
+    # the record of these settings, named by the values that shape results: cpu-official-last, cpu-patient-1
+    suffix = "".join(f"-{s.split('=', 1)[1]}" for s in settings if s.split("=", 1)[0] not in NOT_SHAPING)
+    cfg = preset(preset_name, **({"al_strategies": strategies.split()} if strategies else {}), **changed)
     for command in chosen:
         scored = [METHODS[n] for n in commands()[command] if not METHODS[n].pretraining]
         needs = {n for m in scored for n in m.needs if METHODS[n].pretraining}
