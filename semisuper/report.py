@@ -17,7 +17,7 @@ from .data import load_xrays, make_split
 from .runs import (NOT_SHAPING, Config, finished_rows, merge_rows, paired_answers, preset, publish_run,
                             published_rows, step_answers)
 from .methods import METHODS, commands
-from .pipeline import results_table
+from .pipeline import UNTRACED, results_table
 from .training import bootstrap_interval, read_log
 
 # %% auto #0
@@ -239,6 +239,14 @@ def compute_spent(rows: list[dict], record) -> str:
     return text
 
 
+def _untraced_note(rows: list[dict]) -> list[str]:
+    "The legend of `UNTRACED`, where a record has such steps."
+    if not (n := sum(r.get("commit") is None for r in rows)): return []
+    return [f"{UNTRACED} The cell holds some of the {n} steps published before each step recorded its commit and "
+            "wall-clock (and its answer per test image): they are to be re-run, and until then their numbers are not "
+            "traced to the code that made them.", ""]
+
+
 def _made_on(rows: list[dict]) -> str:
     "Each machine and backend that made steps of a record, with how many (older steps did not record theirs)."
     counts = Counter(f"{r['machine']}, {r['backend']} backend" if r.get("machine") else "not recorded" for r in rows)
@@ -284,14 +292,15 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
                  f"```\n{reproduce_command(config, backend=_backend(rows, simclrv2, config['backend']))}\n```", "",
                  f"Made on: {_made_on(rows)}. Training time on record: {compute_spent(rows, dest)}. Split manifests (which image is in train/val/test, and "
                  f"the smallest label fraction that includes it): [{name}/manifests]({name}/manifests).", "",
-                 "### Test accuracy (%)", "", results_table(rows, answers=answers), "", "### Beside the reference", "",
+                 "### Test accuracy (%)", "", results_table(rows, answers=answers, mark_untraced=True), "", *_untraced_note(rows),
+                 "### Beside the reference", "",
                  reference_table(rows), ""]
         if config["protocol"] == "official":
             text += ["### Beside the published anchors (official test split, every label)", "", anchor_table(rows), ""]
         if config["protocol"] != "remix":
             text += ["The reference's numbers are on the image-level (`remix`) split, so this comparison is only "
                      "indicative: here no patient has images on both sides.", ""]
-        text += ["### AUROC (%)", "", results_table(rows, "auroc", answers=answers), "", "### Sensitivity (%)", "",
+        text += ["### AUROC (%)", "", results_table(rows, "auroc", answers=answers, mark_untraced=True), "", "### Sensitivity (%)", "",
                  results_table(rows, "sensitivity"), "", "### Specificity (%)", "", results_table(rows, "specificity"), "",
                  "### Every step", "", _per_seed_table(rows), "",
                  f"![training curves]({name}/training_curves.png)", ""]
@@ -384,9 +393,10 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
             commands.add(f"{env} semisuper {rebuilding_command(stage)} {args}")
         text += [_heading(name, config, rows), "",
                  "Commands (finished steps are skipped, an interrupted one resumes; `active` needs the run's Stage 1):", "",
-                 "```", *sorted(commands), "```", "", "### Test accuracy (%)", "", results_table(rows, percents=(1, 2, 5), answers=answers[name]), "",
+                 "```", *sorted(commands), "```", "", "### Test accuracy (%)", "", results_table(rows, percents=(1, 2, 5), answers=answers[name], mark_untraced=True), "",
+                 *_untraced_note(rows),
                  "Who leads:", "", *(leaders(rows, answers=answers[name]) or ["- not enough methods finished yet"]), "",
-                 "### AUROC (%)", "", results_table(rows, "auroc", (1, 2, 5), answers[name]), "", "Who leads:", "",
+                 "### AUROC (%)", "", results_table(rows, "auroc", (1, 2, 5), answers[name], mark_untraced=True), "", "Who leads:", "",
                  *(leaders(rows, "auroc", answers=answers[name]) or ["- not enough methods finished yet"]), ""]
     path = out / "COMPARISON.md"
     path.write_text("\n".join(text))
