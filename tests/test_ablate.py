@@ -75,6 +75,7 @@ def test_ablation_copies_unchanged_models_and_publishes_no_test_number(tmp_path)
     assert "12.3" not in proc.stdout and "validation accuracy 80.0, AUROC 90.0" in proc.stdout
     assert "| stage3-student-x2 | distill_width=1.0 | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | 2 | shared |" in table, table
     assert "| base | (preset) | 70.0 / 75.0 (n=1) | 80.0 / 90.0 (n=1) | – (wall 2) | shared |" in table, table
+    assert "| base | (preset) | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | 3 | not needed |" in table, table
     again, calls_again = _ablate(tmp_path, "base", "stage3-student-x2")
     assert not any("--only" in c for c in calls_again[len(calls):])  # finished steps are not trained twice
 

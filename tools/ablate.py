@@ -105,7 +105,8 @@ def stage1_minutes(run: Path) -> float | None:
 
 def ablation_table(rows: list[dict], variants: dict, stage1: dict) -> str:
     """Markdown, one section per method: each variant's settings, validation accuracy / AUROC (%) at each fraction
-    (mean over seeds, n), and its CPU-minutes (the method's steps; its own Stage 1 apart)."""
+    (mean over seeds, n), and its CPU-minutes (the method's steps, + where a resumed step counts its last invocation
+    only; its own Stage 1 apart, "shared" where it was copied)."""
     sections = []
     for method in ("baseline", "finetune", "distill"):
         mine = [r for r in rows if r["stage"] == method]
@@ -122,10 +123,11 @@ def ablation_table(rows: list[dict], variants: dict, stage1: dict) -> str:
             cpu = [r.get("cpu_seconds") for r in mine if r["variant"] == name]
             wall = sum(r["seconds"] for r in mine if r["variant"] == name)  # steps of earlier runs kept wall-clock only
             spent = f"{sum(cpu) / 60:.0f}" if all(c is not None for c in cpu) else f"– (wall {wall / 60:.0f})"
+            if any(r.get("resumed") for r in mine if r["variant"] == name): spent += "+"  # a resumed step: its last invocation
             own = stage1.get(name)
             settings = ", ".join(f"{k}={v}" for k, v in variants.get(name, ((), {}, ()))[1].items()) or "(preset)"
-            lines.append(f"| {name} | {settings} | " + " | ".join(cells) + f" | {spent} | "
-                         + ("shared" if own is None else f"{own:.0f}") + " |")
+            stage1_cost = "not needed" if method == "baseline" else "shared" if own is None else f"{own:.0f}"
+            lines.append(f"| {name} | {settings} | " + " | ".join(cells) + f" | {spent} | {stage1_cost} |")
         sections.append("\n".join(lines))
     return "\n\n".join(sections)
 
