@@ -10,7 +10,7 @@ from conftest import ROOT, run, tail
 def test_a_page_per_notebook(site):
     out, proc = site
     pages = {p.name for p in out.glob("*.html")}
-    expected = {re.sub(r"^\d+_", "", nb.stem) + ".html" for nb in (ROOT / "nbs").glob("*.ipynb")}
+    expected = {re.sub(r"^\d+[a-zA-Z0-9]*_", "", nb.stem) + ".html" for nb in (ROOT / "nbs").glob("*.ipynb")}
     assert {"index.html", "data.html", "augment.html", "cli.html"} <= expected and pages == expected
     assert "all internal links and anchors resolve" in proc.stdout
 
