@@ -14,6 +14,7 @@ import keras
 import numpy as np
 
 from .augment import xray_views
+from .data import tensorflow
 from .finetune import pretrained_classifier, train_classifier
 from .models import load_model
 from .simclr import embed
@@ -43,7 +44,7 @@ def select_uncertain(pool, p_positive, k: int, kind: str = "entropy") -> np.ndar
 
 def augmentation_variance(model, images, augment, passes: int = 8, seed: int = 0) -> np.ndarray:
     "Variance of P(pneumonia) over `passes` augmented copies of each uint8 image."
-    import tensorflow as tf
+    tf = tensorflow()
     x = np.asarray(images, np.float32) / 255.0
     draws = []
     for i in range(passes):

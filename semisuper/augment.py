@@ -8,11 +8,14 @@ Docs: https://semisuper.github.io/semisuper/augment.html.md"""
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
+
+from .data import tensorflow
+
+tf = tensorflow()  # kept off the accelerators unless it is the Keras backend
 
 
 # %% auto #0
-__all__ = ['PAINTS', 'split_seed', 'uniform', 'TFDataLayer', 'Augmentation', 'RandomResizedCrop', 'RandomFlip',
+__all__ = ['tf', 'PAINTS', 'split_seed', 'uniform', 'TFDataLayer', 'Augmentation', 'RandomResizedCrop', 'RandomFlip',
            'RandomBrightnessContrast', 'RandomGaussianBlur', 'Augmenter', 'xray_views', 'box_mask', 'RandomInpaint',
            'RandomOutpaint', 'LocalPixelShuffle', 'RandomChoice', 'reconstruction_views', 'augmentation_grid']
 

@@ -28,10 +28,11 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'SAMPLE_ROOT', 'CLASSES', 'FOLDERS', 'KINDS', 'MAX_BYTES', 'MAX_PIXELS', 'REFERENCE_CROP_BAND', 'PROTOCOLS',
-           'LABEL_PERCENTS', 'MANIFEST_COLUMNS', 'shown_path', 'find_data', 'parse_name', 'BadImageError',
-           'decode_image', 'crop_to_band', 'preprocess', 'XRays', 'scan', 'load_xrays', 'format_table',
-           'patient_groups', 'make_split', 'label_subsets', 'write_manifest', 'read_manifest', 'contrastive_dataset',
-           'supervised_dataset', 'fixmatch_dataset']
+           'LABEL_PERCENTS', 'MANIFEST_COLUMNS', 'ACCELERATORS', 'shown_path', 'find_data', 'parse_name',
+           'BadImageError', 'decode_image', 'crop_to_band', 'preprocess', 'XRays', 'scan', 'load_xrays', 'format_table',
+           'patient_groups', 'make_split', 'label_subsets', 'write_manifest', 'read_manifest',
+           'keep_tensorflow_off_accelerators', 'tensorflow', 'contrastive_dataset', 'supervised_dataset',
+           'fixmatch_dataset']
 
 # %% ../nbs/00_data.ipynb #646d6761
 SAMPLE_ROOT = Path(str(importlib.resources.files("semisuper"))) / "sample"  # 460 real X-rays at 128 px; see its README.md
@@ -377,10 +378,44 @@ def read_manifest(path: str | os.PathLike) -> dict[str, np.ndarray]:
     cols["label"], cols["label_pct"] = cols["label"].astype(np.int8), cols["label_pct"].astype(np.int16)
     return cols
 
+# %% ../nbs/00_data.ipynb #cb28e393
+ACCELERATORS = ("GPU", "TPU")
+
+
+def keep_tensorflow_off_accelerators(tf, backend: str | None = None) -> list[str]:
+    """Hide GPUs and TPUs from TensorFlow (`tf`, the module) unless `backend` (default: Keras's) is TensorFlow, so
+    that `tf.data` stays on the host; returns the device kinds hidden."""
+    import keras
+    if (backend or keras.backend.backend()) == "tensorflow": return []
+    hidden = []
+    for kind in ACCELERATORS:
+        if not tf.config.list_physical_devices(kind): continue
+        try: tf.config.set_visible_devices([], kind)
+        except RuntimeError:  # TensorFlow ran an op before semisuper was imported: too late to hide them
+            warnings.warn(f"TensorFlow was initialised before semisuper and may hold the {kind}'s memory; import semisuper "
+                          "before running TensorFlow code, or hide the device from TensorFlow yourself", stacklevel=3)
+            continue
+        hidden.append(kind)
+    return hidden
+
+
+_tensorflow = None
+
+
+def tensorflow():
+    """TensorFlow for `tf.data` and image ops, kept off the accelerators: every data path of the package takes it from
+    here (code that runs only under the TensorFlow backend, where it is the trainer, imports it directly)."""
+    global _tensorflow
+    if _tensorflow is None:
+        import tensorflow as tf
+        keep_tensorflow_off_accelerators(tf)
+        _tensorflow = tf
+    return _tensorflow
+
 # %% ../nbs/00_data.ipynb #623a5958
 def _gather(images, augment, seed: int, views: int, labels=None, batch_size: int = 64, shuffle: bool = True,
             repeat: bool = True, drop_remainder: bool = True):
-    import tensorflow as tf
+    tf = tensorflow()
     if batch_size < 1: raise ValueError(f"batch_size must be positive, got {batch_size}")
     # an endless stream may draw a batch larger than the set (images recur, each with its own augmentation);
     # a single pass may not
@@ -423,7 +458,7 @@ def supervised_dataset(images: np.ndarray, labels, batch_size: int = 64, augment
 def fixmatch_dataset(images, labels, unlabelled, batch_size: int = 32, ratio: int = 3, *, weak, strong, seed: int = 0,
                      class_weight: dict | None = None):
     "Endless `tf.data` of `((labelled, weak, strong), labels[, weights])`: B labelled and ratio x B unlabelled images."
-    import tensorflow as tf
+    tf = tensorflow()
     if ratio < 1: raise ValueError(f"ratio (mu) must be >= 1, got {ratio}")
     if len(unlabelled) == 0: raise ValueError("semi-supervised training needs unlabelled images")
     labelled = supervised_dataset(images, labels, batch_size, weak, seed, training=True)

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from .data import supervised_dataset
+from .data import supervised_dataset, tensorflow
 from .models import Classifier, ProjectionHead, ResNet, load_model
 from .optim import adamw_cosine
 from .simclr import simclr_model
@@ -90,7 +90,7 @@ def train_classifier(model: keras.Model, images, labels, val_images, val_labels,
     train = supervised_dataset(images[rows], labels[rows], batch_size, augment, seed, training=True)
     val = supervised_dataset(val_images, np.asarray(val_labels).astype(np.int32), 256, training=False)
     if balance == "weights":  # per-sample weights in the dataset: works on every backend
-        import tensorflow as tf
+        tf = tensorflow()
         weights = balanced_class_weight(labels)
         table = tf.constant([weights.get(c, 0.0) for c in range(max(weights) + 1)], tf.float32)
         train = train.map(lambda x, y: (x, y, tf.gather(table, y)))

@@ -11,19 +11,20 @@ import math
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from .augment import (Augmentation, Augmenter, RandomBrightnessContrast, RandomChoice, RandomGaussianBlur,
                                RandomResizedCrop, box_mask, split_seed, uniform)
-from .data import fixmatch_dataset, supervised_dataset
+from .data import fixmatch_dataset, supervised_dataset, tensorflow
 from .finetune import BALANCE, balanced_class_weight, oversample
 from .models import Composed
 from .optim import adamw_cosine
 from .training import fit_safely, monitor_for
 
+tf = tensorflow()
+
 # %% auto #0
-__all__ = ['RandomAffine', 'Posterize', 'AutoContrast', 'Sharpness', 'Cutout', 'weak_views', 'strong_views', 'FixMatch',
+__all__ = ['tf', 'RandomAffine', 'Posterize', 'AutoContrast', 'Sharpness', 'Cutout', 'weak_views', 'strong_views', 'FixMatch',
            'train_fixmatch']
 
 # %% ../nbs/09_fixmatch.ipynb #c218eb82

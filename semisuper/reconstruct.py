@@ -12,7 +12,7 @@ import numpy as np
 from keras import layers, ops
 
 from .augment import reconstruction_views
-from .data import supervised_dataset
+from .data import supervised_dataset, tensorflow
 from .losses import nt_xent_with_accuracy
 from .models import Composed, ProjectionHead, ResNet
 from .optim import lars_cosine, simclr_learning_rate
@@ -89,7 +89,7 @@ def reconstruct_contrast_model(depth: int = 18, width: float = 0.5, sk_ratio: fl
 # %% ../nbs/11_reconstruct.ipynb #77a8b8f8
 def reconstruction_dataset(images, batch_size: int = 128, corrupt=None, seed: int = 0):
     "Endless `tf.data` of `((corrupted_1, corrupted_2), original)` float batches from uint8 `images`."
-    import tensorflow as tf
+    tf = tensorflow()
     corrupt = corrupt or reconstruction_views(int(np.shape(images)[1]))
     clean = supervised_dataset(images, np.zeros(len(images), np.int32), batch_size, None, seed, training=True)
 
