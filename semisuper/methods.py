@@ -195,7 +195,8 @@ def distill_from(teacher: str) -> Callable:
     def train(step: Step) -> keras.Model:
         cfg = step.cfg
         labels = np.where(step.labelled, step.xrays.label, UNLABELLED)[step.train]
-        return distill(load_model(step.models[teacher]), distill_student(cfg), step.images(step.train), labels, step.images(step.val),
+        student = distill_student(cfg)  # before the teacher loads: loading draws from the seeded stream the student's weights come from
+        return distill(load_model(step.models[teacher]), student, step.images(step.train), labels, step.images(step.val),
                        val_labels=step.labels(step.val), run_dir=step.folder, epochs=cfg.distill_epochs,
                        batch_size=cfg.distill_batch, augment=xray_views(cfg.size), temperature=cfg.distill_temperature,
                        hard_label_weight=cfg.hard_label_weight, learning_rate=cfg.distill_lr, seed=step.subset_seed,
