@@ -8,6 +8,7 @@ Docs: https://semisuper.github.io/semisuper/data.html.md"""
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import hashlib
 import importlib.resources
@@ -399,18 +400,13 @@ def keep_tensorflow_off_accelerators(tf, backend: str | None = None) -> list[str
     return hidden
 
 
-_tensorflow = None
-
-
+@functools.cache  # once per process: devices can be hidden only before TensorFlow's first op
 def tensorflow():
     """TensorFlow for `tf.data` and image ops, kept off the accelerators: every data path of the package takes it from
     here (code that runs only under the TensorFlow backend, where it is the trainer, imports it directly)."""
-    global _tensorflow
-    if _tensorflow is None:
-        import tensorflow as tf
-        keep_tensorflow_off_accelerators(tf)
-        _tensorflow = tf
-    return _tensorflow
+    import tensorflow as tf
+    keep_tensorflow_off_accelerators(tf)
+    return tf
 
 # %% ../nbs/00_data.ipynb #623a5958
 def _gather(images, augment, seed: int, views: int, labels=None, batch_size: int = 64, shuffle: bool = True,

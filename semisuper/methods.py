@@ -167,7 +167,7 @@ def finetune_views(cfg: Config):
 
 
 def fine_tune(step: Step, model: keras.Model, learning_rate: float, epochs: int, steps_per_epoch: int | None) -> keras.Model:
-    "Stage 2's recipe on the step's labels, best validation epoch kept (Stage 2, the baseline, reconstruction)."
+    "Stage 2's recipe on the step's labels, the epoch `keep_epoch` names kept (Stage 2, the baseline, reconstruction)."
     cfg = step.cfg
     train_classifier(model, step.images(step.labelled), step.labels(step.labelled), step.images(step.val),
                      step.labels(step.val), run_dir=step.folder, epochs=epochs, steps_per_epoch=steps_per_epoch,
