@@ -152,6 +152,32 @@ def publish(root: Path, protocol: str, preset: str, chosen: list[str]):
     (out / "ABLATION.md").write_text(header + ablation_table(rows, VARIANTS, stage1) + "\n")
 
 
+def steps(name: str, seeds: list[int]) -> list[tuple[str, int, int]]:
+    "A variant's steps (method, label fraction, subset seed), seed by seed; at 100 % one step (every seed labels all)."
+    return [(m, p, s) for s in seeds for m in VARIANTS[name][0] for p in PERCENTS[m] if p != 100 or s == seeds[0]]
+
+
+def from_base(base: Path, earlier: str | None, method: str, percent: int | None, seed: int) -> Path:
+    "The base variant's model folder, copied first from `earlier` (a run of the same preset and protocol) if it has it."
+    where = Path("pretrain") if percent is None else Path(method) / f"{percent}pct-subset{seed}"
+    done = ["simclr.keras"] if percent is None else ["model.keras", "results.json"]  # finished, not in progress
+    if earlier and all((Path(earlier) / where / f).exists() for f in done):
+        copy_step(Path(earlier) / where, base / where, f"copied from {earlier}")
+    return base / where
+
+
+def train(name: str, method: str, percent: int, seed: int, *, run: Path, base: Path, earlier: str | None, where: list[str]):
+    "One step of a variant: the models it reuses copied from the base variant, what it needs first, then the step."
+    print(f"== {time.strftime('%H:%M', time.gmtime())} {name}: {method}, seed {seed}, {percent} %", flush=True)
+    for need in VARIANTS[name][2]:
+        source = from_base(base, earlier, need, None if need == "pretrain" else percent, seed)
+        if name != "base": copy_step(source, run / source.relative_to(base), "copied from the base variant")
+    only = ["--set", f"subset_seeds=[{seed}]", "--percent", str(percent)]
+    if method != "baseline": semisuper("pretrain", *where)  # resumed, or skipped when there
+    if method == "distill": semisuper("finetune", *where, *only)
+    semisuper(method, *where, "--only", method, *only)
+
+
 def main(argv: list[str]) -> int:
     data, protocol, preset_name, chosen = (*argv, *DEFAULTS[len(argv):])
     chosen = chosen.split() or list(VARIANTS)
@@ -161,40 +187,20 @@ def main(argv: list[str]) -> int:
     seeds = [int(s) for s in os.environ.get("SEEDS", "0 1").split()]
     root = Path(f"runs/ablation-{protocol}")
     base, earlier = root / "base", os.environ.get("BASE_FROM")
-
-    def from_base(method: str, percent: int | None, seed: int) -> Path:
-        "The base variant's model folder, copied first from BASE_FROM (a run of the same preset and protocol) if it has it."
-        where = Path("pretrain") if percent is None else Path(method) / f"{percent}pct-subset{seed}"
-        done = ["simclr.keras"] if percent is None else ["model.keras", "results.json"]  # finished, not in progress
-        if earlier and all((Path(earlier) / where / f).exists() for f in done):
-            copy_step(Path(earlier) / where, base / where, f"copied from {earlier}")
-        return base / where
-
     for name in chosen:
-        methods, settings, reused = VARIANTS[name]
         run = root / name
-        sets = [a for k, v in settings.items() for a in ("--set", f"{k}={json.dumps(v)}")]
+        sets = [a for k, v in VARIANTS[name][1].items() for a in ("--set", f"{k}={json.dumps(v)}")]
         where = ["--data", data, "--preset", preset_name, "--protocol", protocol, "--out", str(run), "--quiet", *sets]
-        for seed in seeds:
-            for method in methods:
-                for percent in PERCENTS[method]:
-                    if percent == 100 and seed != seeds[0]: continue  # every subset seed labels all at 100 %
-                    folder = run / method / f"{percent}pct-subset{seed}"
-                    if name == "base": from_base(method, percent, seed)  # an earlier run's step, when it has one
-                    if not (folder / "model.keras").exists():
-                        print(f"== {time.strftime('%H:%M', time.gmtime())} {name}: {method}, seed {seed}, {percent} %", flush=True)
-                        for need in reused:
-                            source = from_base(need, None if need == "pretrain" else percent, seed)
-                            if name != "base": copy_step(source, run / source.relative_to(base), "copied from the base variant")
-                        if method != "baseline": semisuper("pretrain", *where)  # resumed, or skipped when there
-                        if method == "distill":
-                            semisuper("finetune", *where, "--set", f"subset_seeds=[{seed}]", "--percent", str(percent))
-                        semisuper(method, *where, "--only", method, "--set", f"subset_seeds=[{seed}]", "--percent", str(percent))
-                    if not (run / "config.json").exists(): semisuper("pretrain", *where)  # a copied run: its config and manifests
-                    score_validation(folder, run, data, seed)
-                    row = json.loads((folder / "results.json").read_text())
-                    print(f"   validation accuracy {100 * row['val_accuracy']:.1f}, AUROC {100 * row['val_auroc']:.1f}", flush=True)
-                    publish(root, protocol, preset_name, chosen)
+        for method, percent, seed in steps(name, seeds):
+            folder = run / method / f"{percent}pct-subset{seed}"
+            if name == "base": from_base(base, earlier, method, percent, seed)  # an earlier run's step, when it has one
+            if not (folder / "model.keras").exists():
+                train(name, method, percent, seed, run=run, base=base, earlier=earlier, where=where)
+            if not (run / "config.json").exists(): semisuper("pretrain", *where)  # a copied run: its config and manifests
+            score_validation(folder, run, data, seed)
+            row = json.loads((folder / "results.json").read_text())
+            print(f"   validation accuracy {100 * row['val_accuracy']:.1f}, AUROC {100 * row['val_auroc']:.1f}", flush=True)
+            publish(root, protocol, preset_name, chosen)
     return 0
 
 
