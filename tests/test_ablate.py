@@ -80,6 +80,20 @@ def test_ablation_copies_unchanged_models_and_publishes_no_test_number(tmp_path)
     assert not any("--only" in c for c in calls_again[len(calls):])  # finished steps are not trained twice
 
 
+def test_choices_follow_the_fixed_rule():
+    sys.path.insert(0, str(ROOT / "tools"))
+    from ablate import choices
+    row = lambda variant, percent, seed, acc: dict(variant=variant, stage="baseline", percent=percent, subset_seed=seed, val_accuracy=acc)
+    rows = [row("base", 1, 0, 0.80), row("base", 5, 0, 0.85),
+            row("fsl-lr-3e-3", 1, 0, 0.84), row("fsl-lr-3e-3", 5, 0, 0.87), row("fsl-lr-3e-3", 1, 1, 0.50),  # seed 1: base has none
+            row("fsl-lr-3e-4", 1, 0, 0.81), row("fsl-weak-views", 1, 0, 0.81), row("fsl-no-augment", 1, 1, 0.99)]
+    said = choices(rows)
+    assert said[0] == ("- baseline, baseline_lr: **fsl-lr-3e-3** (mean validation accuracy − base on shared steps: "
+                       "fsl-lr-3e-3 +3.0, fsl-lr-3e-4 +1.0)"), said
+    assert said[1].startswith("- baseline, finetune_augment: the preset's value (no variant ahead by 2 points)"), said
+    assert len(said) == 2  # fsl-no-augment shares no step with base: it only joins once it does
+
+
 def test_ablation_refuses_unknown_variants(tmp_path):
     proc = run([sys.executable, str(ROOT / "tools/ablate.py"), "DATA", "official", "cpu", "base nosuch"], cwd=tmp_path)
     assert proc.returncode == 2 and "unknown variant nosuch" in proc.stderr

@@ -132,6 +132,37 @@ def ablation_table(rows: list[dict], variants: dict, stage1: dict) -> str:
     return "\n\n".join(sections)
 
 
+MARGIN = 2.0  # points of mean validation accuracy a variant must be ahead of the preset by to replace its value
+
+
+def choices(rows: list[dict]) -> list[str]:
+    """The rule that turns the table into a recipe, fixed before the numbers: for each method and knob (the settings a
+    variant changes), the variant with the best mean validation accuracy over the steps it shares with `base` wins
+    when it is ahead of `base` by `MARGIN` points or more; else the preset's value stays. A knob whose variants or
+    base have not finished a shared step is not decided yet."""
+    lines = []
+    for method in ("baseline", "finetune", "distill"):
+        mine = [r for r in rows if r["stage"] == method]
+        knobs = {}
+        for name in dict.fromkeys(r["variant"] for r in mine if r["variant"] != "base"):
+            knobs.setdefault(" + ".join(sorted(VARIANTS[name][1])), []).append(name)
+        for knob, names in knobs.items():
+            gains = {}
+            for name in names:
+                theirs = {(r["percent"], r["subset_seed"]): r["val_accuracy"] for r in mine if r["variant"] == name}
+                ours = {(r["percent"], r["subset_seed"]): r["val_accuracy"] for r in mine if r["variant"] == "base"}
+                shared = sorted(theirs.keys() & ours.keys())
+                if shared: gains[name] = 100 * float(np.mean([theirs[k] - ours[k] for k in shared]))
+            if not gains:
+                lines.append(f"- {method}, {knob}: not decided yet (no step shared with base)")
+                continue
+            best = max(gains, key=gains.get)
+            said = ", ".join(f"{n} {g:+.1f}" for n, g in gains.items())
+            verdict = f"**{best}**" if gains[best] >= MARGIN else f"the preset's value (no variant ahead by {MARGIN:.0f} points)"
+            lines.append(f"- {method}, {knob}: {verdict} (mean validation accuracy − base on shared steps: {said})")
+    return lines
+
+
 def publish(root: Path, protocol: str, preset: str, chosen: list[str]):
     "Write results/ablation-PROTOCOL.json and results/ABLATION.md from every variant folder under `root`."
     rows, stage1 = [], {}
@@ -149,7 +180,10 @@ def publish(root: Path, protocol: str, preset: str, chosen: list[str]):
               "process's threads, so a busy machine does not inflate them. A step keeps its best validation epoch "
               "(`keep_epoch`), so its validation number is a maximum over epochs: it flatters variants with more or noisier "
               "epochs, and with about 520 validation images a gap under two points does not choose a variant.\n\n")
-    (out / "ABLATION.md").write_text(header + ablation_table(rows, VARIANTS, stage1) + "\n")
+    rule = ["", "### Chosen by the rule", "", f"Per method and knob, the best variant replaces the preset's value when its mean "
+            f"validation accuracy is ahead of `base` by {MARGIN:.0f} points or more on the steps both finished (`choices`):",
+            "", *(choices(rows) or ["- nothing to compare yet"])]
+    (out / "ABLATION.md").write_text(header + ablation_table(rows, VARIANTS, stage1) + "\n" + "\n".join(rule) + "\n")
 
 
 def steps(name: str, seeds: list[int]) -> list[tuple[str, int, int]]:
