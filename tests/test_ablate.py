@@ -47,18 +47,18 @@ def _ablate(tmp_path, *variants, env=None):
 
 
 def test_ablation_copies_unchanged_models_and_publishes_no_test_number(tmp_path):
-    earlier = tmp_path / "runs" / "cpu-official"  # the comparisons' run: Stage 1 and Stage 2 at 1 % finished
-    for folder, file in (("pretrain", "simclr.keras"), ("finetune/1pct-subset0", "model.keras")):
+    earlier = tmp_path / "runs" / "cpu-official"  # the comparisons' run: Stage 1, FSL and Stage 2 at 1 % finished
+    for folder, file in (("pretrain", "simclr.keras"), ("finetune/1pct-subset0", "model.keras"), ("baseline/1pct-subset0", "model.keras")):
         (earlier / folder).mkdir(parents=True)
         (earlier / folder / file).write_text("earlier")
-    (earlier / "finetune/1pct-subset0/results.json").write_text(json.dumps(
-        {"stage": "finetune", "percent": 1, "subset_seed": 0, "accuracy": 0.5, "val_accuracy": 0.7, "val_auroc": 0.75,
-         "seconds": 80.0}))
+    for method in ("finetune", "baseline"):  # the first step copied: the base's config comes from `pretrain`, which must not train
+        (earlier / method / "1pct-subset0/results.json").write_text(json.dumps(
+            {"stage": method, "percent": 1, "subset_seed": 0, "accuracy": 0.5, "val_accuracy": 0.7, "val_auroc": 0.75,
+             "seconds": 80.0}))
     proc, calls = _ablate(tmp_path, "base", "stage3-student-x2", env={"BASE_FROM": "runs/cpu-official"})
     trained = [c.split(" --data")[0] + " " + c.split("--quiet")[1].strip() for c in calls if "--only" in c]
     assert trained == [
-        "baseline --only baseline --set subset_seeds=[0] --percent 1",
-        "baseline --only baseline --set subset_seeds=[0] --percent 5",
+        "baseline --only baseline --set subset_seeds=[0] --percent 5",  # 1 % came from BASE_FROM
         "baseline --only baseline --set subset_seeds=[0] --percent 100",
         "finetune --only finetune --set subset_seeds=[0] --percent 5",  # 1 % came from BASE_FROM
         "distill --only distill --set subset_seeds=[0] --percent 1",
@@ -75,7 +75,7 @@ def test_ablation_copies_unchanged_models_and_publishes_no_test_number(tmp_path)
     assert "12.3" not in proc.stdout and "validation accuracy 80.0, AUROC 90.0" in proc.stdout
     assert "| stage3-student-x2 | distill_width=1.0 | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | 2 | shared |" in table, table
     assert "| base | (preset) | 70.0 / 75.0 (n=1) | 80.0 / 90.0 (n=1) | – (wall 2) | shared |" in table, table
-    assert "| base | (preset) | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | 3 | not needed |" in table, table
+    assert "| base | (preset) | 70.0 / 75.0 (n=1) | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | – (wall 2) | not needed |" in table, table
     again, calls_again = _ablate(tmp_path, "base", "stage3-student-x2")
     assert not any("--only" in c for c in calls_again[len(calls):])  # finished steps are not trained twice
 

@@ -221,6 +221,7 @@ def main(argv: list[str]) -> int:
     seeds = [int(s) for s in os.environ.get("SEEDS", "0 1").split()]
     root = Path(f"runs/ablation-{protocol}")
     base, earlier = root / "base", os.environ.get("BASE_FROM")
+    from_base(base, earlier, "pretrain", None, 0)  # first: making the base's config must not train a Stage 1 of its own
     for name in chosen:
         run = root / name
         sets = [a for k, v in VARIANTS[name][1].items() for a in ("--set", f"{k}={json.dumps(v)}")]
