@@ -234,7 +234,8 @@ def main(argv: list[str]) -> int:
             if not (run / "config.json").exists(): semisuper("pretrain", *where)  # a copied run: its config and manifests
             score_validation(folder, run, data, seed)
             row = json.loads((folder / "results.json").read_text())
-            print(f"   validation accuracy {100 * row['val_accuracy']:.1f}, AUROC {100 * row['val_auroc']:.1f}", flush=True)
+            print(f"   {name}, {method} {percent} % seed {seed}: validation accuracy {100 * row['val_accuracy']:.1f}, "
+                  f"AUROC {100 * row['val_auroc']:.1f}", flush=True)
             publish(root, protocol, preset_name, chosen)
     return 0
 
