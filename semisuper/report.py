@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .data import load_xrays, make_split
-from .runs import (NOT_SHAPING, Config, finished_rows, merge_rows, paired_answers, preset, publish_run,
-                            published_rows, step_answers)
+from .runs import (NOT_SHAPING, Config, changed_settings, finished_rows, merge_rows, paired_answers, preset,
+                            publish_run, published_rows, step_answers)
 from .methods import METHODS, commands
 from .pipeline import UNTRACED, results_table
 from .training import bootstrap_interval, read_log
@@ -405,10 +405,10 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
 
 # %% ../nbs/16_report.ipynb #3a139e2c
 def keep_epoch_pairs(runs: dict) -> list[tuple[str, str]]:
-    "(best, last): names of `read_runs` records with the same preset, protocol and settings but the kept epoch."
-    def shaping(config): return {k: v for k, v in config.items() if k in Config.__dataclass_fields__ and k not in NOT_SHAPING | {"keep_epoch"}}
+    """(best, last): names of `read_runs` records with the same preset, protocol and settings but the kept epoch
+    (`changed_settings`: a setting an older record lacks is not compared)."""
     return [(a, b) for a, (_, ca, _) in runs.items() for b, (_, cb, _) in runs.items()
-            if ca.get("keep_epoch", "best") == "best" and cb.get("keep_epoch") == "last" and shaping(ca) == shaping(cb)]
+            if ca.get("keep_epoch", "best") == "best" and cb.get("keep_epoch") == "last" and set(changed_settings(ca, cb)) <= {"keep_epoch"}]
 
 
 def validation_dependence(best: list[dict], last: list[dict], best_answers=None, last_answers=None,
@@ -437,11 +437,14 @@ def validation_dependence(best: list[dict], last: list[dict], best_answers=None,
 
 # %% ../nbs/16_report.ipynb #897df8d9
 def split_groups(runs: dict) -> list[list[str]]:
-    "Names of `read_runs` records, two or more per group, that have the same settings but `split_seed`; by split seed."
-    def shaping(config): return {k: v for k, v in config.items() if k in Config.__dataclass_fields__ and k not in NOT_SHAPING | {"split_seed"}}
-    groups = {}
-    for name, (_, config, _) in runs.items(): groups.setdefault(json.dumps(shaping(config), sort_keys=True), []).append(name)
-    return [sorted(g, key=lambda n: runs[n][1].get("split_seed", 0)) for g in groups.values() if len(g) > 1]
+    """Names of `read_runs` records, two or more per group, that have the same settings but `split_seed`
+    (`changed_settings`), by split seed."""
+    groups = []
+    for name, (_, config, _) in runs.items():
+        home = next((g for g in groups if set(changed_settings(runs[g[0]][1], config)) <= {"split_seed"}), None)
+        if home is None: groups.append([name])
+        else: home.append(name)
+    return [sorted(g, key=lambda n: runs[n][1].get("split_seed", 0)) for g in groups if len(g) > 1]
 
 
 def split_variation(records: dict, metric: str = "accuracy", subset_seed: int = 0) -> str:
