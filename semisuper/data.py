@@ -28,12 +28,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'SAMPLE_ROOT', 'CLASSES', 'FOLDERS', 'KINDS', 'MAX_BYTES', 'MAX_PIXELS', 'REFERENCE_CROP_BAND', 'PROTOCOLS',
-           'LABEL_PERCENTS', 'MANIFEST_COLUMNS', 'ACCELERATORS', 'shown_path', 'find_data', 'parse_name',
-           'BadImageError', 'decode_image', 'crop_to_band', 'preprocess', 'XRays', 'scan', 'load_xrays', 'format_table',
-           'patient_groups', 'make_split', 'label_subsets', 'write_manifest', 'read_manifest',
-           'keep_tensorflow_off_accelerators', 'tensorflow', 'contrastive_dataset', 'supervised_dataset',
-           'fixmatch_dataset']
+__all__ = ['log', 'SAMPLE_ROOT', 'CLASSES', 'FOLDERS', 'KAGGLEHUB_CACHE', 'KINDS', 'MAX_BYTES', 'MAX_PIXELS',
+           'REFERENCE_CROP_BAND', 'PROTOCOLS', 'LABEL_PERCENTS', 'MANIFEST_COLUMNS', 'ACCELERATORS', 'shown_path',
+           'has_layout', 'find_data', 'parse_name', 'BadImageError', 'decode_image', 'crop_to_band', 'preprocess',
+           'XRays', 'scan', 'load_xrays', 'describe_data', 'format_table', 'patient_groups', 'make_split',
+           'label_subsets', 'write_manifest', 'read_manifest', 'keep_tensorflow_off_accelerators', 'tensorflow',
+           'contrastive_dataset', 'supervised_dataset', 'fixmatch_dataset']
 
 # %% ../nbs/00_data.ipynb #646d6761
 SAMPLE_ROOT = Path(str(importlib.resources.files("semisuper"))) / "sample"  # 460 real X-rays at 128 px; see its README.md
@@ -48,17 +48,24 @@ def shown_path(path) -> str:
     return rel if rel.split(os.sep)[:3].count("..") <= 2 else str(path)
 
 
+KAGGLEHUB_CACHE = Path("~/.cache/kagglehub/datasets/paultimothymooney/chest-xray-pneumonia")  # kagglehub's download
+
+
+def has_layout(folder: Path) -> bool:
+    "Whether `folder` holds `train/` and `test/`, each with `NORMAL/` and `PNEUMONIA/` (Kermany's and Kaggle's layout)."
+    return all((folder / split / cls).is_dir() for split in ("train", "test") for cls in CLASSES)
+
+
 def find_data(path: str | os.PathLike | None = None) -> Path:
-    "The data root: `path`, else `$SEMISUPER_DATA`, else `shared/data/chest_xray` beside the project, else the bundled sample."
+    "The data root: `path`, else `$SEMISUPER_DATA`, else the full set found nearby (see above), else the bundled sample."
     if path is None: path = os.environ.get("SEMISUPER_DATA") or None
     if path is not None:
         root = Path(path).expanduser()
         if not root.is_dir(): raise FileNotFoundError(f"data folder not found: {root}")
         return root
-    for parent in [Path.cwd(), *Path.cwd().parents]:
-        candidate = parent / "shared" / "data" / "chest_xray"
-        if candidate.is_dir(): return candidate
-    return SAMPLE_ROOT
+    nearby = [c for parent in [Path.cwd(), *Path.cwd().parents] for c in (parent / "shared" / "data" / "chest_xray", parent / "chest_xray")]
+    downloaded = sorted(KAGGLEHUB_CACHE.expanduser().glob("versions/*/chest_xray"), key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else -1)
+    return next((c for c in nearby + downloaded[::-1] if has_layout(c)), SAMPLE_ROOT)
 
 # %% ../nbs/00_data.ipynb #33413c0a
 KINDS = ("normal", "bacteria", "virus")  # index = 3-class label; "pneumonia" (type unknown) maps to -1
@@ -264,6 +271,14 @@ def load_xrays(root: str | os.PathLike | None = None, size: int = 64, crop_band:
     return XRays(root=root, path=np.array([f[0] for f in kept]), folder=np.array([f[1] for f in kept]),
                  label=np.array([f[2] for f in kept], dtype=np.int8), kind=np.array([k for k, _ in names]),
                  patient=np.array([p for _, p in names]), sha256=sha, images=images, skipped=skipped)
+
+# %% ../nbs/00_data.ipynb #391aa84a
+def describe_data(root: str | os.PathLike) -> str:
+    "Which data `root` is, in one line: the bundled sample or the folder, and its images per release folder."
+    root = Path(root)
+    counts = {folder: sum(1 for _, f, _ in scan(root) if f == folder) for folder in FOLDERS}
+    where = "the bundled sample" if root.resolve() == SAMPLE_ROOT.resolve() else shown_path(root)
+    return f"data: {where}, " + ", ".join(f"{n:,} {folder}" for folder, n in counts.items() if n) + " images"
 
 # %% ../nbs/00_data.ipynb #c58af404
 def format_table(rows, header) -> str:
