@@ -433,9 +433,12 @@ def _gather(images, augment, seed: int, views: int, labels=None, batch_size: int
     if not repeat and batch_size > len(images): raise ValueError(f"batch_size must be in [1, {len(images)}], got {batch_size}")
     pixels = tf.constant(images)  # uint8 cache, held once; batches are gathered from it
     ys = None if labels is None else tf.constant(np.asarray(labels, dtype=np.int32))
-    ds = tf.data.Dataset.range(len(images))
-    if shuffle: ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    if repeat: ds = ds.repeat()
+    n = len(images)
+    ds = tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(n)  # positions in the stream
+    # pass k over the images is a stateless permutation keyed by (seed, k): the same stream however many iterators
+    # are made (a tf.distribute strategy makes an extra one; a stateful shuffle would then deal other batches)
+    if shuffle: ds = ds.map(lambda i: tf.random.experimental.index_shuffle(i % n, tf.stack([tf.constant(seed, tf.int64), i // n]), n - 1))
+    elif repeat: ds = ds.map(lambda i: i % n)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     ds = tf.data.Dataset.zip(ds, tf.data.Dataset.counter())
 

@@ -36,6 +36,7 @@ class MaskedAccuracy(keras.metrics.Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true = ops.reshape(ops.cast(y_true, "int32"), (-1,))
         known = ops.cast(y_true >= 0, "float32")
+        if sample_weight is not None: known = known * ops.reshape(ops.cast(sample_weight, "float32"), (-1,))  # 0: padding
         hit = ops.cast(ops.argmax(y_pred, axis=-1) == y_true, "float32") * known
         self.hits.assign_add(ops.sum(hit))
         self.count.assign_add(ops.sum(known))
@@ -71,7 +72,7 @@ def distill(teacher: keras.Model, student: keras.Model, images, labels, val_imag
     model = distiller(teacher, student, temperature, hard_label_weight)
     optimizer = adamw_cosine(student, learning_rate, epochs * steps_per_epoch, warmup_epochs * steps_per_epoch, weight_decay)
     model.compile(optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=UNLABELLED),
-                  metrics=[MaskedAccuracy()])
+                  weighted_metrics=[MaskedAccuracy()])  # weighted: padding on several devices counts 0
     train = supervised_dataset(images, labels, batch_size, augment, seed, training=True)
     val = supervised_dataset(val_images, np.asarray(val_labels).astype(np.int32), 256, training=False)
     model(np.asarray(images[:1], "float32") / 255.0)  # built before fit: BackupAndRestore needs the variables

@@ -86,7 +86,7 @@ def train_classifier(model: keras.Model, images, labels, val_images, val_labels,
     steps_per_epoch = steps_per_epoch or math.ceil(len(rows) / batch_size)
     optimizer = adamw_cosine(model, learning_rate, epochs * steps_per_epoch, warmup_epochs * steps_per_epoch, weight_decay)
     model.compile(optimizer, keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+                  weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])  # weighted: see fit_safely
     train = supervised_dataset(images[rows], labels[rows], batch_size, augment, seed, training=True)
     val = supervised_dataset(val_images, np.asarray(val_labels).astype(np.int32), 256, training=False)
     if balance == "weights":  # per-sample weights in the dataset: works on every backend

@@ -17,6 +17,7 @@ from .augment import (Augmentation, Augmenter, RandomBrightnessContrast, RandomC
                                RandomResizedCrop, box_mask, split_seed, uniform)
 from .data import fixmatch_dataset, supervised_dataset, tensorflow
 from .finetune import BALANCE, balanced_class_weight, oversample
+from .losses import global_batch_loss
 from .models import Composed
 from .optim import adamw_cosine
 from .training import fit_safely, monitor_for
@@ -158,13 +159,14 @@ class FixMatch(Composed):
         x = ops.concatenate(list(inputs), axis=0) if isinstance(inputs, (list, tuple)) else inputs
         return self.classifier(x, training=training)
 
+    @global_batch_loss
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         parts = isinstance(x, (list, tuple))
         n, m = (x[0].shape[0], x[1].shape[0]) if parts else (None, None)  # static: batches are drop_remainder
         logits = y_pred[:n] if parts else y_pred
         ce = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
         supervised = ops.mean(ce * sample_weight) if sample_weight is not None else ops.mean(ce)
-        self.accuracy.update_state(y, logits)
+        self.accuracy.update_state(y, logits, sample_weight=None if training else sample_weight)  # validation: padding weighs 0
         self.supervised_loss.update_state(supervised)
         if not parts: return supervised
         weak, strong = y_pred[n:n + m], y_pred[n + m:]

@@ -7,11 +7,13 @@ Docs: https://semisuper.github.io/semisuper/losses.html.md"""
 # %% ../nbs/03_losses.ipynb #50588f17
 from __future__ import annotations
 
+import functools
+
 import keras
 from keras import ops
 
 # %% auto #0
-__all__ = ['contrastive_logits', 'nt_xent_with_accuracy', 'nt_xent']
+__all__ = ['contrastive_logits', 'nt_xent_with_accuracy', 'global_batch_loss', 'nt_xent']
 
 # %% ../nbs/03_losses.ipynb #273863ee
 def _replica_context():
@@ -45,6 +47,17 @@ def nt_xent_with_accuracy(z1, z2, temperature: float = 0.1):
     loss = (ops.mean(ce(logits_1)) + ops.mean(ce(logits_2))) / 2
     hits = ops.concatenate([ops.argmax(logits_1, 1) == labels, ops.argmax(logits_2, 1) == labels], 0)
     return loss, ops.mean(ops.cast(hits, "float32"))  # accuracy: share of views whose nearest other view is the twin
+
+
+def global_batch_loss(compute_loss):
+    """Decorates a model's `compute_loss` that returns a loss averaged over the batch it sees. TensorFlow's strategies
+    sum the replicas' gradients (and their reported losses), so under one each replica returns its share, the loss
+    divided by the replica count, as Keras's own losses do; JAX computes one loss on the global batch: unchanged."""
+    @functools.wraps(compute_loss)
+    def share(*args, **kwargs):
+        loss, ctx = compute_loss(*args, **kwargs), _replica_context()
+        return loss if ctx is None else loss / ctx.num_replicas_in_sync
+    return share
 
 
 def nt_xent(z1, z2, temperature: float = 0.1):

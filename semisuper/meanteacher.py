@@ -14,6 +14,7 @@ from keras import ops
 from .augment import xray_views
 from .data import fixmatch_dataset, supervised_dataset
 from .finetune import BALANCE, balanced_class_weight, oversample
+from .losses import global_batch_loss
 from .models import Composed, ProjectionHead, ResNet
 from .optim import adamw_cosine
 from .training import fit_safely, monitor_for
@@ -71,6 +72,7 @@ class MomentumContrast(Composed):
         keys = self.teacher_head(self.teacher_encoder(keys, training=False), training=False)
         return ops.concatenate([query, ops.stop_gradient(keys)], axis=0)
 
+    @global_batch_loss
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         b, positives = x[0].shape[0], len(x) - 1
         q = ops.normalize(ops.cast(y_pred[:b], "float32"), axis=-1)
@@ -149,13 +151,14 @@ class MeanTeacher(Composed):
         student = self.student(ops.concatenate([labelled, view_s], axis=0), training=training)
         return ops.concatenate([student, ops.stop_gradient(self.teacher(view_t, training=False))], axis=0)
 
+    @global_batch_loss
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         parts = isinstance(x, (list, tuple))
         n, u = (x[0].shape[0], x[1].shape[0]) if parts else (None, None)
         logits = y_pred[:n] if parts else y_pred
         ce = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
         loss = ops.mean(ce * sample_weight) if sample_weight is not None else ops.mean(ce)
-        self.accuracy.update_state(y, logits)
+        self.accuracy.update_state(y, logits, sample_weight=None if training else sample_weight)  # validation: padding weighs 0
         if not parts: return loss
         p_student = ops.softmax(ops.cast(y_pred[n:n + u], "float32"), axis=-1)
         p_teacher = ops.softmax(ops.cast(y_pred[n + u:], "float32"), axis=-1)

@@ -25,7 +25,6 @@ from .reconstruct import reconstruct_contrast_model, train_reconstruct_contrast
 from .active import STRATEGIES, Oracle, active_learning
 from .models import load_model
 from .simclr import KNNProbe, simclr_model, train_simclr
-from .training import distribution_scope
 from .runs import Config, step_folder
 
 # %% auto #0
@@ -152,12 +151,11 @@ def train_simclr_step(step: Step) -> keras.Model:
     "Stage 1: SimCLR on every training image, the kNN probe on the smallest fraction's labels (it may pick the epoch kept)."
     cfg = step.cfg
     views = xray_views(cfg.size, area=(cfg.pretrain_crop_area, 1.0), brightness=cfg.pretrain_jitter, contrast=cfg.pretrain_jitter)
-    with distribution_scope(cfg.devices):
-        model = simclr_model(**cfg.model_args(), temperature=cfg.temperature)
-        train_simclr(model, step.images(step.train), step.folder, epochs=cfg.pretrain_epochs, batch_size=cfg.pretrain_batch,
-                     learning_rate=cfg.pretrain_lr, weight_decay=cfg.weight_decay, augment=views, seed=cfg.split_seed,
-                     callbacks=[step.probe()], monitor="val_knn_accuracy" if cfg.pretrain_keep == "best" else None,
-                     **step.watch)
+    model = simclr_model(**cfg.model_args(), temperature=cfg.temperature)
+    train_simclr(model, step.images(step.train), step.folder, epochs=cfg.pretrain_epochs, batch_size=cfg.pretrain_batch,
+                 learning_rate=cfg.pretrain_lr, weight_decay=cfg.weight_decay, augment=views, seed=cfg.split_seed,
+                 callbacks=[step.probe()], monitor="val_knn_accuracy" if cfg.pretrain_keep == "best" else None,
+                 **step.watch)
     return model
 
 

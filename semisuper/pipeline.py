@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from .data import label_subsets, load_xrays, make_split
-from .training import bootstrap_interval, set_precision, set_seed
+from .training import bootstrap_interval, distribution_scope, set_precision, set_seed
 from .runs import (Config, code_version, finish_step, fingerprint, finished, finished_rows, machine, open_run,
                             save_model, stacked_answers, step_answers)
 from .methods import METHODS, Method, Step, pretrained_origin
@@ -33,6 +33,11 @@ def run_step(method: Method, step: Step) -> dict | None:
         if not Path(need).exists():
             raise FileNotFoundError(f"{method.label} needs the {METHODS[name].label} model {need}: run "
                                     f"`semisuper {METHODS[name].command}` first")
+    with distribution_scope(step.cfg.devices):  # every step built, trained and tested on the same devices; left after
+        return _train_and_test(method, step, path)
+
+
+def _train_and_test(method: Method, step: Step, path: Path) -> dict | None:
     set_seed(step.cfg.split_seed if method.pretraining else step.subset_seed)
     # resumed: `seconds` and `cpu_seconds` (all of the process's threads: what a recipe costs) count this invocation only
     started, cpu, resumed = time.time(), time.process_time(), any(step.folder.glob("**/log.csv"))

@@ -13,7 +13,7 @@ from keras import layers, ops
 
 from .augment import reconstruction_views
 from .data import supervised_dataset, tensorflow
-from .losses import nt_xent_with_accuracy
+from .losses import global_batch_loss, nt_xent_with_accuracy
 from .models import Composed, ProjectionHead, ResNet
 from .optim import lars_cosine, simclr_learning_rate
 from .training import fit_safely
@@ -60,6 +60,7 @@ class ReconstructContrast(Composed):
         z = self.head(ops.mean(maps, axis=(1, 2)), training=training)  # the encoder's own global average pooling
         return z, self.decoder(maps, training=training)
 
+    @global_batch_loss
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         z, images = y_pred
         target = ops.concatenate([y, y], axis=0)

@@ -13,10 +13,10 @@ from keras import ops
 
 from .augment import xray_views
 from .data import contrastive_dataset
-from .losses import nt_xent_with_accuracy
+from .losses import global_batch_loss, nt_xent_with_accuracy
 from .models import Composed, ProjectionHead, ResNet
 from .optim import lars_cosine, simclr_learning_rate
-from .training import fit_safely
+from .training import fit_safely, predict_all
 
 # %% auto #0
 __all__ = ['SimCLR', 'simclr_model', 'embed', 'knn_accuracy', 'KNNProbe', 'train_simclr']
@@ -38,6 +38,7 @@ class SimCLR(Composed):
         x = ops.concatenate(list(inputs), axis=0) if isinstance(inputs, (list, tuple)) else inputs
         return self.head(self.encoder(x, training=training), training=training)
 
+    @global_batch_loss
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         z1, z2 = ops.split(y_pred, 2, axis=0)
         loss, accuracy = nt_xent_with_accuracy(z1, z2, self.temperature)
@@ -61,7 +62,7 @@ def embed(encoder, images, batch_size: int = 256) -> np.ndarray:
     "L2-normalised encoder features of uint8 or [0, 1] float images (no augmentation, inference mode)."
     x = np.asarray(images)
     if x.dtype == np.uint8: x = x.astype("float32") / 255.0
-    f = np.asarray(encoder.predict(x, batch_size=batch_size, verbose=0), dtype=np.float32)
+    f = np.asarray(predict_all(encoder, x, batch_size), dtype=np.float32)
     return f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
 
 

@@ -8,6 +8,7 @@ Docs: https://semisuper.github.io/semisuper/training.html.md"""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import math
@@ -17,9 +18,9 @@ import keras
 import numpy as np
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'KEEP_EPOCHS', 'set_seed', 'set_precision', 'distribution_scope', 'KeepBest', 'StopOnNaN',
-           'TrainingDiverged', 'training_callbacks', 'monitor_for', 'fit_safely', 'read_log', 'auroc', 'binary_report',
-           'predict_positive', 'bootstrap_interval']
+__all__ = ['PRECISIONS', 'KEEP_EPOCHS', 'set_seed', 'set_precision', 'distribution_scope', 'replicas', 'KeepBest', 'StopOnNaN',
+           'TrainingDiverged', 'training_callbacks', 'monitor_for', 'fit_safely', 'pad_for_devices', 'read_log',
+           'auroc', 'binary_report', 'predict_all', 'predict_positive', 'bootstrap_interval']
 
 # %% ../nbs/05_training.ipynb #ae4637d6
 def _not_a_retrace(record) -> bool: return "triggered tf.function retracing" not in record.getMessage()
@@ -42,31 +43,50 @@ def set_precision(policy: str = "float32") -> None:
     keras.mixed_precision.set_global_policy(policy)
 
 
-def distribution_scope(devices: str = "auto"):
-    """Context in which to build and train models on all local accelerators (`devices="auto"`) or one (`"single"`).
+@functools.cache
+def _tensorflow_strategy():
+    "TensorFlow's strategy for this machine, made once (connecting a TPU twice would wipe it): TPU, several GPUs, or none."
+    import tensorflow as tf
+    try:  # a Colab / Cloud TPU answers the resolver; everything else raises
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    except (ValueError, RuntimeError, tf.errors.NotFoundError):
+        pass
+    return tf.distribute.MirroredStrategy() if len(tf.config.list_logical_devices("GPU")) > 1 else None
 
-    JAX: `keras.distribution.DataParallel` over every device (call `keras.distribution.initialize()` first on
-    several hosts). TensorFlow: `TPUStrategy` when a TPU is attached, `MirroredStrategy` over several GPUs.
-    A single device, or the torch backend, gets a do-nothing context."""
+
+@contextlib.contextmanager
+def distribution_scope(devices: str = "auto"):
+    """Build, train and evaluate inside: on every local accelerator (`devices="auto"`) or one (`"single"`); yields the
+    number of devices a batch is split over. Leaving it leaves nothing set behind.
+
+    JAX: `keras.distribution.DataParallel` over every device, read from JAX (a single-chip TPU is one device; call
+    `keras.distribution.initialize()` first on several hosts). TensorFlow: `TPUStrategy` when a TPU is attached,
+    `MirroredStrategy` over several GPUs. One device, or the torch backend: nothing to enter."""
     if devices not in ("auto", "single"): raise ValueError(f"devices must be 'auto' or 'single', got {devices!r}")
     backend = keras.backend.backend()
-    if devices == "single": return contextlib.nullcontext()
-    if backend == "jax":
+    if devices == "auto" and backend == "jax":
         import jax
         if jax.device_count() > 1:
-            keras.distribution.set_distribution(keras.distribution.DataParallel(devices=jax.devices()))
-        return contextlib.nullcontext()
+            with keras.distribution.DataParallel(devices=jax.devices()).scope(): yield jax.device_count()
+            return
+    if devices == "auto" and backend == "tensorflow" and (strategy := _tensorflow_strategy()) is not None:
+        with strategy.scope(): yield strategy.num_replicas_in_sync
+        return
+    yield 1
+
+
+def replicas() -> int:
+    "How many devices the distribution context entered now splits a batch over (1 outside any)."
+    backend = keras.backend.backend()
+    if backend == "jax" and (d := keras.distribution.distribution()) is not None:
+        return int(np.prod(d.device_mesh.shape))
     if backend == "tensorflow":
         import tensorflow as tf
-        try:  # a Colab / Cloud TPU answers the resolver; everything else raises
-            resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
-            tf.config.experimental_connect_to_cluster(resolver)
-            tf.tpu.experimental.initialize_tpu_system(resolver)
-            return tf.distribute.TPUStrategy(resolver).scope()
-        except (ValueError, RuntimeError, tf.errors.NotFoundError):
-            pass
-        if len(tf.config.list_logical_devices("GPU")) > 1: return tf.distribute.MirroredStrategy().scope()
-    return contextlib.nullcontext()
+        return tf.distribute.get_strategy().num_replicas_in_sync
+    return 1
 
 # %% ../nbs/05_training.ipynb #229241af
 class KeepBest(keras.callbacks.Callback):
@@ -150,6 +170,9 @@ def fit_safely(model, data, run_dir, epochs: int, steps_per_epoch: int | None = 
 
     `data` is a dataset, or a tuple `(x, y)` of arrays."""
     if epochs < 1: raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if (n := replicas()) > 1:  # a training batch splits evenly over the devices; validation keeps every image once
+        _check_batches_split(data, n)
+        if validation_data is not None: validation_data = pad_for_devices(validation_data, n)
     standard = training_callbacks(run_dir, monitor, mode, target, tensorboard)
     x, y = data if isinstance(data, tuple) else (data, None)  # arrays come as (x, y); datasets as they are
     history = model.fit(x, y, epochs=epochs, steps_per_epoch=steps_per_epoch, validation_data=validation_data,
@@ -162,6 +185,28 @@ def fit_safely(model, data, run_dir, epochs: int, steps_per_epoch: int | None = 
                                "lower the learning rate, or train in float32 if mixed precision is on. "
                                "Running again resumes from the last finished epoch.")
     return history
+
+
+def _check_batches_split(data, n: int) -> None:
+    "Raise, before training starts, when a training batch cannot be split evenly over `n` devices."
+    if isinstance(data, tuple): return  # arrays: Keras batches them itself
+    sizes = {s.shape[0] for s in keras.tree.flatten(data.element_spec)}  # static: training batches drop the remainder
+    if bad := sorted(b for b in sizes if b is None or b % n):
+        raise ValueError(f"training batches of {bad} images do not split over {n} devices: choose batch sizes that "
+                         f"divide by {n} (and drop the remainder)")
+
+
+def pad_for_devices(data, n: int):
+    """An evaluation `tf.data` of `(x, y)` batches with each batch padded to a multiple of `n` devices by repeating
+    its last image at sample weight 0, so every image counts exactly once and no padding counts at all."""
+    import tensorflow as tf
+
+    def pad(x, y):
+        size = tf.shape(x)[0]
+        extra = (n - size % n) % n
+        weight = tf.concat([tf.ones([size]), tf.zeros([extra])], 0)
+        return tf.concat([x, tf.repeat(x[-1:], extra, 0)], 0), tf.concat([y, tf.repeat(y[-1:], extra, 0)], 0), weight
+    return data.map(pad)
 
 
 def read_log(run_dir) -> list[dict]:
@@ -199,11 +244,22 @@ def binary_report(y_true, p_positive, threshold: float = 0.5) -> dict:
             "f1": div(2 * precision * sensitivity, precision + sensitivity), "confusion": [[tn, fp], [fn, tp]]}
 
 
+def predict_all(model, x, batch_size: int = 256):
+    """`model.predict` on every row of `x` exactly once, on any number of devices: inside a distribution context the
+    batch is a multiple of the device count and the rows are padded to one (the padding's outputs are dropped)."""
+    x, n = np.asarray(x), replicas()
+    if n == 1: return model.predict(x, batch_size=batch_size, verbose=0)
+    extra = -len(x) % n
+    padded = np.concatenate([x, np.repeat(x[-1:], extra, 0)]) if extra else x
+    out = model.predict(padded, batch_size=max(n, batch_size // n * n), verbose=0)
+    return keras.tree.map_structure(lambda a: np.asarray(a)[:len(x)], out)
+
+
 def predict_positive(model, images, batch_size: int = 256) -> np.ndarray:
     "P(class 1) from a 2-logit classifier on uint8 or float images in [0, 1]."
     x = np.asarray(images)
     if x.dtype == np.uint8: x = x.astype("float32") / 255.0
-    logits = model.predict(x, batch_size=batch_size, verbose=0)
+    logits = predict_all(model, x, batch_size)
     return np.asarray(keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=-1)))[:, 1]
 
 # %% ../nbs/05_training.ipynb #c9e8ce64
