@@ -2,8 +2,11 @@
 (bench/lightly_simclr.py, in its own environment), with model FLOPs per view and this machine's matmul peak.
 
     python bench/compare.py --lightly-python ../lightly-venv/bin/python --steps 10
+    python bench/compare.py --preset gpu --data ../shared/data/chest_xray --backends jax,tensorflow --steps 300
 
-Prints a markdown table for BENCHMARKS.md. Each measurement runs in its own process, one after another."""
+Prints a markdown table for BENCHMARKS.md. Each measurement runs in its own process, one after another (the matmul
+peak and FLOP count too, so this process never holds an accelerator while a backend measures). The peak is a float32
+matmul, or bfloat16 when the preset trains in mixed_bfloat16, on TensorFlow's device (the GPU when there is one)."""
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 
@@ -14,6 +17,9 @@ p.add_argument("--lightly-python", help="python of the bench-only environment th
 p.add_argument("--backends", default="tensorflow,torch,jax")
 p.add_argument("--steps", type=int, default=10)
 p.add_argument("--warmup", type=int, default=3)
+p.add_argument("--preset", default="cpu")
+p.add_argument("--data", help="Stage 1 on these X-rays instead of random images")
+p.add_argument("--peak-only", action="store_true", help=argparse.SUPPRESS)  # the child that measures peak and FLOPs
 args = p.parse_args()
 
 
@@ -39,14 +45,15 @@ def model_flops(model) -> int:
     return int(total)
 
 
-def matmul_peak(n=2048, repeats=10) -> dict:
-    "Best float32 matmul FLOP/s of NumPy and TensorFlow on this machine (n x n, best of `repeats`)."
+def matmul_peak(repeats=10, dtype="float32") -> dict:
+    "Best matmul FLOP/s of NumPy (float32, CPU) and TensorFlow (`dtype`, its device) here (n x n, best of `repeats`)."
     import numpy as np
     import tensorflow as tf
+    n = 8192 if tf.config.list_physical_devices("GPU") else 2048
     a, b = np.random.rand(n, n).astype("float32"), np.random.rand(n, n).astype("float32")
-    ta, tb = tf.constant(a), tf.constant(b)
+    ta, tb = tf.cast(tf.constant(a), dtype), tf.cast(tf.constant(b), dtype)
     best = {}
-    for name, f in (("numpy", lambda: a @ b), ("tensorflow", lambda: tf.linalg.matmul(ta, tb).numpy())):
+    for name, f in (("numpy float32", lambda: a @ b), (f"tensorflow {dtype}", lambda: tf.linalg.matmul(ta, tb)[0, 0].numpy())):
         f()
         times = []
         for _ in range(repeats):
@@ -55,19 +62,27 @@ def matmul_peak(n=2048, repeats=10) -> dict:
     return best
 
 
-from semisuper.runs import preset
-from semisuper.simclr import simclr_model
-cfg = preset("cpu")
-flops = model_flops(simclr_model(**cfg.model_args()))
-peaks = matmul_peak()
+if args.peak_only:
+    from semisuper.runs import preset
+    from semisuper.simclr import simclr_model
+    cfg = preset(args.preset)
+    print(json.dumps({"flops": model_flops(simclr_model(**cfg.model_args())),
+                      "peaks": matmul_peak(dtype="bfloat16" if cfg.precision == "mixed_bfloat16" else "float32"),
+                      "batch": cfg.pretrain_batch, "size": cfg.size, "width": cfg.width, "depth": cfg.depth,
+                      "channels": cfg.channels, "stem": cfg.stem, "precision": cfg.precision}))
+    sys.exit()
+measured = run(sys.executable, "compare.py", "--peak-only", "--preset", args.preset, backend="tensorflow")
+flops, peaks, cfg = measured["flops"], measured["peaks"], measured
 peak = max(peaks.values())
-rows = [run(sys.executable, "stage1_step.py", backend=b) for b in args.backends.split(",")]
+extra = ["--preset", args.preset, *(["--data", args.data] if args.data else [])]
+rows = [run(sys.executable, "stage1_step.py", *extra, backend=b) for b in args.backends.split(",")]
 if args.lightly_python and Path(args.lightly_python).exists():
-    rows.append(run(args.lightly_python, "lightly_simclr.py", "--batch", str(cfg.pretrain_batch), "--size", str(cfg.size),
-                    "--width", str(cfg.width)))
+    rows.append(run(args.lightly_python, "lightly_simclr.py", "--batch", str(cfg["batch"]), "--size", str(cfg["size"]),
+                    "--width", str(cfg["width"]), "--depth", str(cfg["depth"]), "--channels", str(cfg["channels"]),
+                    *(["--bf16"] if cfg["precision"] == "mixed_bfloat16" else [])))
 lightly = next((r["train_views_per_s"] for r in rows if r["backend"].startswith("lightly")), None)
 print(f"forward GFLOPs per view {flops / 1e9:.4f}; train step ~3x forward = {3 * flops / 1e9:.4f} GFLOPs per view")
-print("matmul peak (float32, 2048^3): " + ", ".join(f"{k} {v / 1e9:.1f} GFLOP/s" for k, v in peaks.items()))
+print("matmul peak: " + ", ".join(f"{k} {v / 1e9:.1f} GFLOP/s" for k, v in peaks.items()))
 print("\n| engine | train views/s | vs lightly | achieved GFLOP/s | of matmul peak | input pipeline views/s |")
 print("|---|---|---|---|---|---|")
 for r in rows:
