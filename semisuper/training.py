@@ -190,7 +190,7 @@ def fit_safely(model, data, run_dir, epochs: int, steps_per_epoch: int | None = 
 def _check_batches_split(data, n: int) -> None:
     "Raise, before training starts, when a training batch cannot be split evenly over `n` devices."
     if isinstance(data, tuple): return  # arrays: Keras batches them itself
-    sizes = {s.shape[0] for s in keras.tree.flatten(data.element_spec)}  # static: training batches drop the remainder
+    sizes = {s.shape[0] for s in keras.tree.flatten(data.element_spec) if s.shape.rank}  # static: training batches drop the remainder
     if bad := sorted(b for b in sizes if b is None or b % n):
         raise ValueError(f"training batches of {bad} images do not split over {n} devices: choose batch sizes that "
                          f"divide by {n} (and drop the remainder)")
