@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'SAMPLE_ROOT', 'CLASSES', 'FOLDERS', 'KAGGLEHUB_CACHE', 'KINDS', 'MAX_BYTES', 'MAX_PIXELS',
            'REFERENCE_CROP_BAND', 'PROTOCOLS', 'LABEL_PERCENTS', 'MANIFEST_COLUMNS', 'ACCELERATORS', 'shown_path',
-           'has_layout', 'find_data', 'parse_name', 'BadImageError', 'decode_image', 'crop_to_band', 'preprocess',
-           'XRays', 'scan', 'load_xrays', 'describe_data', 'format_table', 'patient_groups', 'make_split',
+           'has_layout', 'find_data', 'parse_name', 'BadImageError', 'stored_range', 'decode_image', 'crop_to_band',
+           'preprocess', 'XRays', 'scan', 'load_xrays', 'describe_data', 'format_table', 'patient_groups', 'make_split',
            'label_subsets', 'write_manifest', 'read_manifest', 'keep_tensorflow_off_accelerators', 'tensorflow',
            'contrastive_dataset', 'supervised_dataset', 'fixmatch_dataset']
 
@@ -98,10 +98,19 @@ class BadImageError(ValueError):
     "A file that is not a usable image; the message says why."
 
 
+def stored_range(values: np.ndarray) -> float:
+    """The largest value an integer image's detector could have stored: 2^bits - 1 for the fewest of 8, 10, 12, 14 or
+    16 bits that hold its brightest pixel (beyond 16 bits, that pixel). A 12-bit X-ray saved in a 16-bit PNG (0-4095,
+    the usual export) is divided by 4095, not 65535, which would leave it nearly black."""
+    top = float(np.max(values)) if np.size(values) else 0.0
+    return next((2.0**bits - 1 for bits in (8, 10, 12, 14, 16) if top <= 2**bits - 1), top)
+
+
 def _to_gray(im: Image.Image) -> np.ndarray:
-    "Float32 HxW in [0, 1] from any PIL mode."
+    "Float32 HxW in [0, 1] from any PIL mode; 16- and 32-bit integer images by their `stored_range`."
     if im.mode.startswith("I;16") or im.mode == "I":
-        return np.clip(np.asarray(im, dtype=np.float32) / 65535.0, 0, 1)
+        a = np.asarray(im, dtype=np.float32)
+        return np.clip(a / stored_range(a), 0, 1)
     if im.mode == "F":
         a = np.asarray(im, dtype=np.float32)
         lo, hi = float(a.min()), float(a.max())
@@ -159,7 +168,7 @@ def preprocess(source, size: int = 224, crop_band: tuple[float, float] | None = 
         a = np.asarray(source)
         if a.ndim == 3 and a.shape[-1] in (1, 3, 4): a = a[..., :3].mean(-1) if a.shape[-1] > 1 else a[..., 0]
         if a.ndim != 2 or 0 in a.shape: raise BadImageError(f"expected an HxW or HxWxC image, got shape {np.shape(source)}")
-        gray = a.astype(np.float32) / (65535.0 if a.dtype == np.uint16 else 255.0 if a.dtype == np.uint8 else 1.0)
+        gray = a.astype(np.float32) / (stored_range(a) if a.dtype == np.uint16 else 255.0 if a.dtype == np.uint8 else 1.0)
     if crop_band is not None: gray = crop_to_band(gray, crop_band)
     resized = Image.fromarray(np.ascontiguousarray(gray, dtype=np.float32)).resize((size, size), Image.Resampling.BILINEAR)
     return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)[..., None]

@@ -43,10 +43,21 @@ def read_dicom(data: bytes) -> np.ndarray:
         values = apply_voi_lut(apply_modality_lut(pixels, ds), ds).astype(np.float32)
     except Exception as e:
         raise BadImageError(f"unreadable DICOM pixel data: {e}") from None
-    lo, hi = float(values.min()), float(values.max())
-    gray = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+    lo, hi = _display_range(ds)
+    gray = np.clip((values - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.zeros_like(values)
     if ds.get("PhotometricInterpretation", "") == "MONOCHROME1": gray = 1.0 - gray
     return gray
+
+
+def _display_range(ds) -> tuple[float, float]:
+    "The range display values take after the modality and VOI LUTs (PS3.3 C.11; what pydicom's windowing maps to)."
+    lut_bits = lambda sequence: 2.0 ** int(sequence[0].LUTDescriptor[2]) - 1
+    if ds.get("VOILUTSequence"): return 0.0, lut_bits(ds.VOILUTSequence)  # apply_voi_lut prefers the table
+    if ds.get("ModalityLUTSequence"): return 0.0, lut_bits(ds.ModalityLUTSequence)
+    bits = int(ds.get("BitsStored") or ds.get("BitsAllocated") or 16)
+    lo, hi = (0, 2**bits - 1) if int(ds.get("PixelRepresentation", 0)) == 0 else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    slope, intercept = float(ds.get("RescaleSlope", 1) or 1), float(ds.get("RescaleIntercept", 0) or 0)
+    return tuple(sorted((lo * slope + intercept, hi * slope + intercept)))
 
 
 def decode_upload(data: bytes, max_bytes: int = MAX_BYTES) -> np.ndarray:
@@ -63,7 +74,7 @@ def read_upload(data: bytes, size: int, max_bytes: int = MAX_BYTES) -> np.ndarra
 
 # %% ../nbs/17_explain.ipynb #bc123e24
 def make_dicom(pixels: np.ndarray, photometric: str = "MONOCHROME2", slope: float = 1.0, intercept: float = 0.0,
-               window: tuple[float, float] | None = None, with_pixels: bool = True) -> bytes:
+               window: tuple[float, float] | None = None, with_pixels: bool = True, bits_stored: int = 16) -> bytes:
     "A minimal valid DICOM file (secondary capture) holding `pixels` (uint16): for tests and examples."
     from pydicom.dataset import FileDataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
@@ -74,7 +85,7 @@ def make_dicom(pixels: np.ndarray, photometric: str = "MONOCHROME2", slope: floa
     ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID, "DX"
     ds.Rows, ds.Columns = pixels.shape
     ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, photometric
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, bits_stored, bits_stored - 1, 0
     ds.RescaleSlope, ds.RescaleIntercept = slope, intercept
     if window: ds.WindowCenter, ds.WindowWidth = window
     if with_pixels: ds.PixelData = np.ascontiguousarray(pixels, dtype=np.uint16).tobytes()
