@@ -8,6 +8,7 @@ Docs: https://semisuper.github.io/semisuper/cli.html.md"""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -218,7 +219,9 @@ def main(argv: list[str] | None = None) -> int:
             from semisuper.report import write_comparison
             write_comparison(args.runs, args.out)
         elif args.command == "evaluate":
-            print(json.dumps(evaluate_model(args.model, args.manifest, args.data, args.split), indent=2))
+            with contextlib.redirect_stdout(sys.stderr):  # progress (decoding, ...) goes to stderr: stdout is the JSON alone
+                report = evaluate_model(args.model, args.manifest, args.data, args.split)
+            print(json.dumps(report, indent=2))
         else:
             cfg, data = pipeline_config(args)
             out = args.out or f"runs/{cfg.preset}-{cfg.protocol}"

@@ -214,6 +214,10 @@ def scan(root: str | os.PathLike) -> list[tuple[str, str, int]]:
             if d.is_dir():
                 found += [(p.relative_to(root).as_posix(), folder, label) for p in d.iterdir()
                           if p.is_file() and not p.name.startswith(".")]
+                nested = [q for sub in d.iterdir() if sub.is_dir() for q in sub.rglob("*") if q.is_file()]
+                if nested:  # reported, not silently dropped: the layout has no subfolders
+                    log.warning("%d files in subfolders of %s are not read (expected ROOT/%s/%s/FILE; first: %s)",
+                                len(nested), shown_path(d), folder, cls, shown_path(nested[0]))
     if not found:
         raise FileNotFoundError(f"no images under {root}: expected the layout ROOT/{{train,val,test}}/{{NORMAL,PNEUMONIA}}/*.jpeg")
     return sorted(found)
@@ -396,6 +400,12 @@ def write_manifest(path: str | os.PathLike, xrays: XRays, split: np.ndarray, lab
 
 def read_manifest(path: str | os.PathLike) -> dict[str, np.ndarray]:
     "Columns of a manifest CSV (or `.csv.gz`) as arrays (`label` and `label_pct` as integers)."
+    path = Path(path)
+    if path.is_dir():
+        inside = sorted(path.glob("*.csv*"))
+        raise FileNotFoundError(f"{path} is a folder, not a manifest: pass one of its CSV files"
+                                + (f", e.g. {inside[0]}" if inside else " (it holds none)"))
+    if not path.is_file(): raise FileNotFoundError(f"manifest not found: {path}")
     opener = gzip.open if str(path).endswith(".gz") else open  # published manifests are gzipped
     with opener(path, "rt", newline="") as f: rows = list(csv.DictReader(f))
     if not rows or tuple(rows[0]) != MANIFEST_COLUMNS: raise ValueError(f"{path} is not a semisuper manifest (columns {MANIFEST_COLUMNS})")
