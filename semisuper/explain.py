@@ -14,7 +14,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .data import MAX_BYTES, BadImageError, decode_image, preprocess
+from .data import MAX_BYTES, MAX_PIXELS, BadImageError, decode_image, preprocess
 
 # %% auto #0
 __all__ = ['is_dicom', 'read_dicom', 'decode_upload', 'read_upload', 'make_dicom', 'grad_cam', 'overlay']
@@ -25,8 +25,10 @@ def is_dicom(data: bytes) -> bool:
     return len(data) >= 132 and data[128:132] == b"DICM"
 
 
-def read_dicom(data: bytes) -> np.ndarray:
-    "Float32 HxW in [0, 1] from DICOM bytes: modality LUT, VOI LUT (window), MONOCHROME1 inverted; first frame."
+def read_dicom(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Float32 HxW in [0, 1] from DICOM bytes: modality LUT, VOI LUT (window), MONOCHROME1 inverted; first frame.
+    Rows x Columns x Frames is checked against `max_pixels` before any pixel is decoded (a few MB of RLE can hold
+    an 8000 x 8000 image)."""
     import pydicom
     from pydicom.pixels import apply_modality_lut, apply_voi_lut
     try:
@@ -36,6 +38,9 @@ def read_dicom(data: bytes) -> np.ndarray:
     if "PixelData" not in ds: raise BadImageError("DICOM without pixel data")
     rows, cols = int(ds.get("Rows", 0)), int(ds.get("Columns", 0))
     if rows == 0 or cols == 0: raise BadImageError(f"zero-size DICOM image: {cols}x{rows}")
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    if rows * cols * frames > max_pixels:
+        raise BadImageError(f"too many pixels: {cols}x{rows}" + (f"x{frames} frames" if frames > 1 else "") + f" (limit {max_pixels:,})")
     try:
         pixels = ds.pixel_array
         if pixels.ndim == 3 and int(ds.get("NumberOfFrames", 1)) > 1: pixels = pixels[0]  # a cine: first frame
@@ -60,12 +65,13 @@ def _display_range(ds) -> tuple[float, float]:
     return tuple(sorted((lo * slope + intercept, hi * slope + intercept)))
 
 
-def decode_upload(data: bytes, max_bytes: int = MAX_BYTES) -> np.ndarray:
-    "Float32 HxW in [0, 1] from uploaded bytes (JPEG, PNG 8/16-bit, any mode, or DICOM); decode once, resize at will."
+def decode_upload(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Float32 HxW in [0, 1] from uploaded bytes (JPEG, PNG 8/16-bit, any mode, or DICOM); decode once, resize at will.
+    The pixel count is read from the header and checked against `max_pixels` before decoding, for every format."""
     if not isinstance(data, (bytes, bytearray)): raise TypeError(f"expected bytes, got {type(data).__name__}")
-    if not is_dicom(data): return decode_image(bytes(data), max_bytes=max_bytes)  # checks empty, size, bombs itself
+    if not is_dicom(data): return decode_image(bytes(data), max_pixels, max_bytes)  # checks empty, size, bombs itself
     if len(data) > max_bytes: raise BadImageError(f"file too large: {len(data):,} bytes (limit {max_bytes:,})")
-    return read_dicom(bytes(data))
+    return read_dicom(bytes(data), max_pixels)
 
 
 def read_upload(data: bytes, size: int, max_bytes: int = MAX_BYTES) -> np.ndarray:
