@@ -1,7 +1,6 @@
 """Chapters run from a clean install, as in Colab: a fresh virtual environment with the package and a Jupyter kernel
 (what Colab provides), none of the dev extras, the chapters copied out of the clone, no data beside them."""
 import shutil
-import subprocess
 import sys
 import venv
 
