@@ -289,7 +289,8 @@ def load_xrays(root: str | os.PathLike | None = None, size: int = 64, crop_band:
 def describe_data(root: str | os.PathLike) -> str:
     "Which data `root` is, in one line: the bundled sample or the folder, and its images per release folder."
     root = Path(root)
-    counts = {folder: sum(1 for _, f, _ in scan(root) if f == folder) for folder in FOLDERS}
+    folders = [f for _, f, _ in scan(root)]  # one pass over the files
+    counts = {folder: folders.count(folder) for folder in FOLDERS}
     where = "the bundled sample" if root.resolve() == SAMPLE_ROOT.resolve() else shown_path(root)
     return f"data: {where}, " + ", ".join(f"{n:,} {folder}" for folder, n in counts.items() if n) + " images"
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from .data import tensorflow
+
 # %% auto #0
 __all__ = ['PRECISIONS', 'KEEP_EPOCHS', 'set_seed', 'set_precision', 'distribution_scope', 'replicas', 'KeepBest', 'StopOnNaN',
            'TrainingDiverged', 'training_callbacks', 'monitor_for', 'fit_safely', 'pad_for_devices', 'read_log',
@@ -199,7 +201,7 @@ def _check_batches_split(data, n: int) -> None:
 def pad_for_devices(data, n: int):
     """An evaluation `tf.data` of `(x, y)` batches with each batch padded to a multiple of `n` devices by repeating
     its last image at sample weight 0, so every image counts exactly once and no padding counts at all."""
-    import tensorflow as tf
+    tf = tensorflow()
 
     def pad(x, y):
         size = tf.shape(x)[0]
