@@ -30,10 +30,11 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'SAMPLE_ROOT', 'CLASSES', 'FOLDERS', 'KAGGLEHUB_CACHE', 'KINDS', 'MAX_BYTES', 'MAX_PIXELS',
            'REFERENCE_CROP_BAND', 'PROTOCOLS', 'LABEL_PERCENTS', 'MANIFEST_COLUMNS', 'ACCELERATORS', 'shown_path',
-           'has_layout', 'find_data', 'parse_name', 'BadImageError', 'stored_range', 'decode_image', 'crop_to_band',
-           'preprocess', 'XRays', 'scan', 'load_xrays', 'describe_data', 'format_table', 'patient_groups', 'make_split',
-           'label_subsets', 'write_manifest', 'read_manifest', 'keep_tensorflow_off_accelerators', 'tensorflow',
-           'contrastive_dataset', 'supervised_dataset', 'fixmatch_dataset']
+           'has_layout', 'find_data', 'parse_name', 'BadImageError', 'UnsupportedFormatError', 'stored_range',
+           'decode_image', 'crop_to_band', 'preprocess', 'XRays', 'scan', 'load_xrays', 'describe_data', 'format_table',
+           'patient_groups', 'make_split', 'label_subsets', 'write_manifest', 'read_manifest',
+           'keep_tensorflow_off_accelerators', 'tensorflow', 'contrastive_dataset', 'supervised_dataset',
+           'fixmatch_dataset']
 
 # %% ../nbs/00_data.ipynb #646d6761
 SAMPLE_ROOT = Path(str(importlib.resources.files("semisuper"))) / "sample"  # 460 real X-rays at 128 px; see its README.md
@@ -98,6 +99,10 @@ class BadImageError(ValueError):
     "A file that is not a usable image; the message says why."
 
 
+class UnsupportedFormatError(BadImageError):
+    "A file in a format semisuper does not read (not an image, or a DICOM compression without a decoder)."
+
+
 def stored_range(values: np.ndarray) -> float:
     """The largest value an integer image's detector could have stored: 2^bits - 1 for the fewest of 8, 10, 12, 14 or
     16 bits that hold its brightest pixel (beyond 16 bits, that pixel). A 12-bit X-ray saved in a 16-bit PNG (0-4095,
@@ -133,7 +138,7 @@ def decode_image(data: bytes, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX
             im.load()
             im = ImageOps.exif_transpose(im)
     except BadImageError: raise
-    except UnidentifiedImageError: raise BadImageError("not an image (unrecognised format)") from None
+    except UnidentifiedImageError: raise UnsupportedFormatError("not an image (unrecognised format)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise BadImageError(f"decompression bomb: {e}") from None
     except (OSError, SyntaxError, ValueError, EOFError) as e:

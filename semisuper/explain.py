@@ -14,7 +14,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .data import MAX_BYTES, MAX_PIXELS, BadImageError, decode_image, preprocess
+from .data import MAX_BYTES, MAX_PIXELS, BadImageError, UnsupportedFormatError, decode_image, preprocess
 
 # %% auto #0
 __all__ = ['is_dicom', 'read_dicom', 'decode_upload', 'read_upload', 'make_dicom', 'grad_cam', 'overlay']
@@ -41,6 +41,10 @@ def read_dicom(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     if rows * cols * frames > max_pixels:
         raise BadImageError(f"too many pixels: {cols}x{rows}" + (f"x{frames} frames" if frames > 1 else "") + f" (limit {max_pixels:,})")
+    syntax = ds.file_meta.get("TransferSyntaxUID")
+    if syntax is not None and not _decodable(syntax):
+        raise UnsupportedFormatError(f"DICOM transfer syntax {syntax.name} ({syntax}) cannot be decoded here; uncompressed, "
+                                     "RLE, JPEG (baseline, extended, lossless), JPEG-LS and JPEG 2000 can")
     try:
         pixels = ds.pixel_array
         if pixels.ndim == 3 and int(ds.get("NumberOfFrames", 1)) > 1: pixels = pixels[0]  # a cine: first frame
@@ -52,6 +56,14 @@ def read_dicom(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     gray = np.clip((values - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.zeros_like(values)
     if ds.get("PhotometricInterpretation", "") == "MONOCHROME1": gray = 1.0 - gray
     return gray
+
+
+def _decodable(syntax) -> bool:
+    "Whether an installed pydicom decoder reads this transfer syntax (semisuper installs the pylibjpeg plugins)."
+    from pydicom.pixels import get_decoder
+    if not syntax.is_transfer_syntax: return False
+    try: return get_decoder(syntax).is_available
+    except NotImplementedError: return False  # video syntaxes (MPEG-2/4, HEVC): pydicom has no decoder at all
 
 
 def _display_range(ds) -> tuple[float, float]:

@@ -1,4 +1,5 @@
 "The web app end to end: a real server on a free loopback port, driven by headless Chromium through Playwright."
+import io
 import json
 import os
 import socket
@@ -9,17 +10,27 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from conftest import ROOT
 
 SERVER = """
-import sys, keras
+import sys, keras, numpy as np
 from semisuper.app import serve
+from semisuper.atlas import Atlas, atlas_path, image_statistics, pooled_features, read_for_atlas
+from semisuper.data import CLASSES, SAMPLE_ROOT
 from semisuper.finetune import baseline_classifier
 keras.utils.set_random_seed(0)
-model = sys.argv[1]
-keras.saving.save_model(baseline_classifier(depth=18, width=0.125, image_size=32, stem="small"), model)
-serve(model, port=int(sys.argv[2]), examples={"pneumonia example": open(sys.argv[3], "rb").read()})
+model, path = baseline_classifier(depth=18, width=0.125, image_size=32, stem="small"), sys.argv[1]
+keras.saving.save_model(model, path)
+# an atlas of the sample's X-rays for the small model, so the page has a map and a guard to show
+files = sorted((SAMPLE_ROOT / "train").glob("*/*.jpeg"))
+read = [read_for_atlas(p.read_bytes(), 32) for p in files]
+images = np.stack([x for x, _ in read])
+features = pooled_features(model, images)
+Atlas.build(features[::2], [CLASSES.index(p.parent.name) for p in files[::2]], [str(p.relative_to(SAMPLE_ROOT)) for p in files[::2]],
+            {**image_statistics(images[::2]), "colour": np.array([c for _, c in read[::2]])}, features[1::2]).save(atlas_path(path))
+serve(path, port=int(sys.argv[2]), examples={"pneumonia example": open(sys.argv[3], "rb").read()})
 """
 
 
@@ -54,37 +65,83 @@ def test_upload_in_the_browser(server, chromium, tmp_path):
     url, xray = server
     expected = json.loads(subprocess.run(["curl", "-s", "-F", f"image=@{xray}", f"{url}/api/predict"],
                                          capture_output=True, text=True).stdout)
+    assert expected["out_of_distribution"] is False, expected["reasons"]
     artifacts = Path(os.environ.get("SEMISUPER_ARTIFACTS", tmp_path))
     artifacts.mkdir(parents=True, exist_ok=True)
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 900, "height": 1000})
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
         page.goto(url)
-        page.set_input_files("#file", str(xray))  # what the file picker does
-        page.wait_for_selector("#result", state="visible", timeout=60_000)
-        label = page.inner_text("#label")
-        assert label == {"NORMAL": "Normal", "PNEUMONIA": "Pneumonia"}[expected["label"]]
-        assert f"{100 * expected['probability']:.1f} %" in page.inner_text("#probability")
-        width = page.eval_on_selector("#heatmap", "img => img.complete ? img.naturalWidth : 0")
-        assert width == 320, "the heatmap image did not render"
-        page.screenshot(path=str(artifacts / "app.png"))
+        page.wait_for_selector("#examples button")
+        # by keyboard alone: Tab reaches the file input (its label shows the focus), Space opens the picker
+        for _ in range(10):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == "file": break
+        assert page.evaluate("document.activeElement.id") == "file", "the upload is not reachable by keyboard"
+        outline = page.evaluate("getComputedStyle(document.querySelector('label[for=file]')).outlineStyle")
+        assert outline != "none", "no visible focus on the upload button"
+        with page.expect_file_chooser() as chooser:
+            page.keyboard.press("Space")
+        chooser.value.set_files(str(xray))
+        page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+        assert page.get_attribute("#result", "aria-live") == "polite" and page.get_attribute("#status", "role") == "status"
+        assert page.inner_text("#answer") == {"NORMAL": "Normal", "PNEUMONIA": "Pneumonia"}[expected["label"]]
+        shown = page.inner_text("#probability")
+        assert shown.startswith("Probability of pneumonia: ") and "100 %" not in shown
+        p_shown = shown.split(": ")[1].split(" %")[0]
+        if p_shown.isdigit(): assert int(p_shown) == round(100 * expected["probability"])
+        for img in ("#original", "#heatmap"):  # the original beside the overlay, both rendered
+            assert page.eval_on_selector(img, "i => i.complete ? i.naturalWidth : 0") == 320, img
+        # the map: every training point of the atlas, the upload's star, its neighbours ringed, in words too
+        points = len(json.load(urllib.request.urlopen(f"{url}/api/atlas"))["points"])
+        assert page.eval_on_selector_all("#map-plot circle", "c => c.length") == points + 10
+        assert "nearest training X-rays" in page.inner_text("#neighbours") and page.is_visible("#map-plot text")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways at 390 px"
+        page.screenshot(path=str(artifacts / "app.png"), full_page=True)
         # an example button, then a file that is not an image: a clear message, and the page still works
         page.click("text=pneumonia example")
-        page.wait_for_function("document.querySelector('#label').textContent.length > 0")
+        page.wait_for_function("document.querySelector('#answer').textContent.length > 0")
         page.set_input_files("#file", {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not an x-ray"})
-        page.wait_for_selector("#error:has-text('cannot read this file')", timeout=30_000)
-        assert not page.is_visible("#result")
+        page.wait_for_selector("#error:has-text('Could not read this file')", timeout=30_000)
+        assert page.is_hidden("#result")
+        # not a chest X-ray: an answer without a diagnosis, and why
+        blank = io.BytesIO(); Image.new("RGB", (400, 300), "white").save(blank, "PNG")
+        page.set_input_files("#file", {"name": "blank.png", "mimeType": "image/png", "buffer": blank.getvalue()})
+        page.wait_for_selector("#result:not([hidden])", timeout=30_000)
+        assert "does not look like a chest X-ray" in page.inner_text("#answer") and page.is_hidden("#evidence")
+        assert page.eval_on_selector_all("#reasons li", "l => l.length") > 0 and page.is_hidden("#map")
+        # the server unreachable, and an answer that is not JSON: said in words, never "[object Object]"
+        page.route("**/api/predict*", lambda route: route.abort())
+        page.click("text=pneumonia example")
+        page.wait_for_selector("#error:has-text('Could not reach the server')", timeout=30_000)
+        page.unroute("**/api/predict*")
+        page.route("**/api/predict*", lambda route: route.fulfill(status=502, body="<html>Bad Gateway</html>"))
+        page.click("text=pneumonia example")
+        page.wait_for_selector("#error:has-text('502')", timeout=30_000)
+        page.unroute("**/api/predict*")
+        page.route("**/api/predict*", lambda route: route.fulfill(status=422, content_type="application/json",
+                                                                  body=json.dumps({"detail": [{"msg": "field required"}]})))
+        page.click("text=pneumonia example")
+        page.wait_for_selector("#error:has-text('field required')", timeout=30_000)
+        assert "[object Object]" not in page.inner_text("body")
+        page.unroute("**/api/predict*")
         # the latest action wins: an example clicked, then at once a bad file; the example's late answer must not
         # overwrite the error (this raced before the click itself was counted as the upload)
         held = []  # the example's download is held back until the bad file has been answered
         page.route("**/api/examples/*", lambda route: held.append(route))
         page.click("text=pneumonia example")
         page.set_input_files("#file", {"name": "notes2.txt", "mimeType": "text/plain", "buffer": b"still not"})
-        page.wait_for_selector("#error:has-text('cannot read this file')", timeout=30_000)
+        page.wait_for_selector("#error:has-text('Could not read this file')", timeout=30_000)
         page.wait_for_timeout(500)
         assert len(held) == 1, "the example download was not intercepted"
         held[0].continue_()
         page.wait_for_timeout(3_000)  # time for the example's answer to come back
-        assert "cannot read this file" in page.inner_text("#error") and not page.is_visible("#result")
+        assert "Could not read this file" in page.inner_text("#error") and page.is_hidden("#result")
+        # the model card is a page, and the API documentation renders without the internet
+        page.goto(f"{url}/model")
+        assert "Research use only" in page.inner_text("body") and "Limits" in page.inner_text("h2 >> nth=1")
+        page.goto(f"{url}/docs")
+        page.wait_for_selector(".opblock", timeout=30_000)  # Swagger UI drew the operations from the local schema
+        assert "/api/predict" in page.inner_text("body")
         browser.close()
     print(f"screenshot: {artifacts / 'app.png'}")

@@ -16,7 +16,7 @@ NOTEBOOKS = sorted(p.name for p in (ROOT / "nbs").glob("*.ipynb") if _has_code(p
 
 
 def test_notebooks_found():
-    assert {"00_data.ipynb", "01_augment.ipynb", "02_models.ipynb", "03_losses.ipynb", "04_optim.ipynb", "05_training.ipynb", "06_simclr.ipynb", "07_finetune.ipynb", "08_distill.ipynb", "09_fixmatch.ipynb", "10_meanteacher.ipynb", "11_reconstruct.ipynb", "12_active.ipynb", "13_runs.ipynb", "14_methods.ipynb", "15_pipeline.ipynb", "16_report.ipynb", "17_explain.ipynb", "18_app.ipynb", "90_cli.ipynb"} <= set(NOTEBOOKS)
+    assert {"00_data.ipynb", "01_augment.ipynb", "02_models.ipynb", "03_losses.ipynb", "04_optim.ipynb", "05_training.ipynb", "06_simclr.ipynb", "07_finetune.ipynb", "08_distill.ipynb", "09_fixmatch.ipynb", "10_meanteacher.ipynb", "11_reconstruct.ipynb", "12_active.ipynb", "13_runs.ipynb", "14_methods.ipynb", "15_pipeline.ipynb", "16_report.ipynb", "17_explain.ipynb", "17a_atlas.ipynb", "18_app.ipynb", "90_cli.ipynb"} <= set(NOTEBOOKS)
 
 
 def check_notebook(notebook, **env):

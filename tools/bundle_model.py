@@ -124,3 +124,6 @@ for c, name in enumerate(CLASSES):  # per class: `--examples` the model gets rig
     "(https://creativecommons.org/licenses/by/4.0/).\n\n| example | original file | truth | model says |\n|---|---|---|---|\n"
     + "".join(f"| {a} | {b} | {t} | {m} |\n" for a, b, t, m in chosen))
 print(json.dumps(card, indent=2))
+# the out-of-distribution guard and the map for the new student, from the same split (writes its own card section)
+import subprocess
+subprocess.run([sys.executable, str(ROOT / "tools" / "bundle_atlas.py"), "--data", str(args.data or config["data"])], check=True)
