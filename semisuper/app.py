@@ -457,6 +457,10 @@ def bundled_examples() -> dict[str, bytes]:
 def serve(model_path=None, host: str = "127.0.0.1", port: int = 8080, examples: dict[str, bytes] | None = None) -> None:
     "Load the model (default: the bundled student) once and serve the page and the API until interrupted."
     import uvicorn
+    from threadpoolctl import threadpool_limits
+    # one BLAS thread: the atlas's small products gain nothing from more, and idle BLAS threads spinning after each
+    # one took the cores from the model (39 -> 26 answers/s at 4 clients, bench/app_latency.py)
+    threadpool_limits(1, user_api="blas")
     if model_path is None:
         model_path = BUNDLED / "student.keras"
         if not model_path.is_file(): raise FileNotFoundError("this install has no bundled model; pass --model PATH.keras")

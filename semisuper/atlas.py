@@ -70,13 +70,17 @@ class Atlas:
         self.xy, self.mean, self.precision = (np.asarray(a, np.float32) for a in (xy, mean, precision))
         self.limits, self.k = {name: (float(lo), float(hi)) for name, (lo, hi) in limits.items()}, int(k)
 
-    def distances(self, features) -> dict[str, np.ndarray]:
-        "Cosine distance to the k-th nearest training X-ray and Mahalanobis distance to the training features."
-        f = np.atleast_2d(np.asarray(features, np.float64))
+    def _measure(self, features) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        "Cosine similarities `(n, training images)` and `distances`, in float32 (a float64 copy of the atlas costs more than the product)."
+        f = np.atleast_2d(np.asarray(features, np.float32))
         similarity = (f / np.linalg.norm(f, axis=1, keepdims=True).clip(1e-12)) @ self.unit.T
         kth = -np.partition(-similarity, self.k - 1, axis=1)[:, self.k - 1]
         z = f - self.mean
-        return {"neighbour distance": 1 - kth, "feature distance": np.sqrt(np.einsum("ij,jk,ik->i", z, self.precision, z))}
+        return similarity, {"neighbour distance": 1 - kth, "feature distance": np.sqrt(np.einsum("ij,jk,ik->i", z, self.precision, z))}
+
+    def distances(self, features) -> dict[str, np.ndarray]:
+        "Cosine distance to the k-th nearest training X-ray and Mahalanobis distance to the training features."
+        return self._measure(features)[1]
 
     @classmethod
     def build(cls, features, labels, names, statistics: dict, val_features, quantile: float = 99.5, seed: int = 0, k: int = 10):
@@ -100,13 +104,14 @@ class Atlas:
 
     def place(self, features, image, colour: float) -> dict:
         "Where one upload (its pooled `features`, model input `image`, `colourfulness`) sits among the training X-rays."
-        values = {name: float(v[0]) for name, v in self.distances(features).items()}
+        similarity, found = self._measure(features)
+        similarity = similarity[0]
+        values = {name: float(v[0]) for name, v in found.items()}
         values.update({name: float(v[0]) for name, v in image_statistics(np.asarray(image)[None]).items()}, colour=float(colour))
         reasons = [f"{name} {round(value, 5):.3g} (chest X-rays: " + (f"at most {hi:.3g})" if lo == -np.inf else f"{lo:.3g} to {hi:.3g})")
                    for name, value in values.items() for lo, hi in [self.limits[name]] if not lo <= value <= hi]
-        f = np.asarray(features, np.float64).ravel()
-        similarity = self.unit @ (f / max(np.linalg.norm(f), 1e-12))
-        nearest = np.argsort(-similarity)[: self.k]
+        nearest = np.argpartition(-similarity, self.k - 1)[: self.k]
+        nearest = nearest[np.argsort(-similarity[nearest])]
         weight = np.clip(similarity[nearest], 1e-6, None)
         return {"out_of_distribution": bool(reasons), "reasons": reasons, "scores": values,
                 "xy": [float(v) for v in (weight[:, None] * self.xy[nearest]).sum(0) / weight.sum()],
