@@ -11,16 +11,28 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from conftest import ROOT
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
+@pytest.fixture(scope="module", params=["without atlas", "with atlas"])
+def client(request, tmp_path_factory):
+    "The app on a small untrained model, with no atlas (every image answered) and with one of the sample (the guard's path)."
     import keras
     from fastapi.testclient import TestClient
     from semisuper.app import Predictor, create_app
+    from semisuper.atlas import Atlas, image_statistics, pooled_features, read_for_atlas
+    from semisuper.data import CLASSES, SAMPLE_ROOT
     from semisuper.finetune import baseline_classifier
     keras.utils.set_random_seed(0)
     path = tmp_path_factory.mktemp("model") / "model.keras"
-    keras.saving.save_model(baseline_classifier(depth=18, width=0.125, image_size=32, stem="small"), path)
-    return TestClient(create_app(Predictor(path)))
+    model = baseline_classifier(depth=18, width=0.125, image_size=32, stem="small")
+    keras.saving.save_model(model, path)
+    atlas = None
+    if request.param == "with atlas":
+        files = sorted((SAMPLE_ROOT / "train").glob("*/*.jpeg"))
+        read = [read_for_atlas(f.read_bytes(), 32) for f in files]
+        images = np.stack([x for x, _ in read])
+        features = pooled_features(model, images)
+        atlas = Atlas.build(features[::2], [CLASSES.index(f.parent.name) for f in files[::2]], [f.name for f in files[::2]],
+                            {**image_statistics(images[::2]), "colour": np.array([c for _, c in read[::2]])}, features[1::2])
+    return TestClient(create_app(Predictor(path, atlas=atlas)))
 
 
 JPEG = sorted((ROOT / "semisuper" / "sample" / "test" / "NORMAL").glob("*.jpeg"))[0].read_bytes()
@@ -46,10 +58,13 @@ def test_any_upload_gets_a_clear_answer(client, data, heatmap):
     reply = client.post(f"/api/predict?heatmap={str(heatmap).lower()}", files={"image": ("upload", data)})
     assert reply.status_code in (200, 413, 415, 422), (reply.status_code, reply.text[:300])
     body = reply.json()
-    if reply.status_code == 200:  # no atlas here: every readable image gets a diagnosis, and a warning that says so
-        assert body["label"] in ("NORMAL", "PNEUMONIA") and 0 <= body["probability"] <= 1 and body["out_of_distribution"] is None
-        assert np.isclose(body["probabilities"]["PNEUMONIA"], body["probability"]) and body["warnings"]
+    if reply.status_code == 200 and body["out_of_distribution"]:  # refused: reasons, no diagnosis
+        assert body["reasons"] and body["label"] is body["probability"] is body["heatmap_png"] is body["map"] is None
+    elif reply.status_code == 200:  # a diagnosis; without an atlas, a warning that nothing checked the image
+        assert body["label"] in ("NORMAL", "PNEUMONIA") and 0 <= body["probability"] <= 1
+        assert np.isclose(body["probabilities"]["PNEUMONIA"], body["probability"])
         assert np.isclose(sum(body["probabilities"].values()), 1, atol=1e-5) and (body["heatmap_png"] is not None) == heatmap
+        assert (body["out_of_distribution"] is None) == bool(body["warnings"]) == (body["map"] is None)
     else:
         assert isinstance(body["detail"], str) and body["detail"]
     assert client.get("/api/health").status_code == 200
