@@ -17,7 +17,8 @@ from .data import preprocess
 from .explain import _feature_maps, decode_upload, is_dicom
 
 # %% auto #0
-__all__ = ['MIN_COLOUR_LIMIT', 'image_statistics', 'colourfulness', 'read_for_atlas', 'pooled_features', 'atlas_path', 'Atlas']
+__all__ = ['MIN_COLOUR_LIMIT', 'image_statistics', 'colourfulness', 'read_for_atlas', 'pooled_features', 'atlas_path', 'Atlas',
+           'build_atlas']
 
 # %% ../nbs/17a_atlas.ipynb #73f0bb0a
 MIN_COLOUR_LIMIT = 0.06  # mean chroma a tinted scan or a JPEG's colour noise can reach; a colour photo is far above
@@ -129,3 +130,23 @@ class Atlas:
         with np.load(path, allow_pickle=False) as z:
             return cls(z["features"], z["labels"], z["names"], z["xy"], z["mean"], z["precision"],
                        dict(zip(z["limit_names"].tolist(), z["limits"].tolist())), k=int(z["k"]))
+
+# %% ../nbs/17a_atlas.ipynb #49dc40bf
+def build_atlas(model, data, manifest, **build_args) -> Atlas:
+    """The atlas of a classifier (a model or a `.keras` path) from the split `manifest` it was trained with: the
+    training X-rays under `data` give the features, labels, names and image statistics, the validation X-rays the
+    distance limits (`Atlas.build`'s other arguments pass through). Test rows are never read."""
+    from semisuper.data import read_manifest
+    from semisuper.models import load_model
+    model = load_model(model) if isinstance(model, (str, Path)) else model
+    split, root, size = read_manifest(manifest), Path(data), model.input_shape[1]
+    def read(which: str):
+        rows = split["split"] == which
+        if not rows.any(): raise ValueError(f"{manifest} has no {which} rows: an atlas needs training and validation X-rays")
+        found = [read_for_atlas((root / path).read_bytes(), size) for path in split["path"][rows]]
+        images = np.stack([x for x, _ in found])
+        return split["path"][rows], split["label"][rows], images, np.array([c for _, c in found])
+    names, labels, images, colour = read("train")
+    val_images = read("val")[2]
+    return Atlas.build(pooled_features(model, images), labels, names, {**image_statistics(images), "colour": colour},
+                       pooled_features(model, val_images), **build_args)

@@ -184,6 +184,13 @@ def parser() -> argparse.ArgumentParser:
     srv.add_argument("--model", help="a .keras classifier (default: the bundled student); a PATH.json beside it is its card")
     srv.add_argument("--host", default="127.0.0.1", help="interface (default: 127.0.0.1, this machine only)")
     srv.add_argument("--port", type=_port, default=8080, help="port (default: 8080)")
+    atl = sub.add_parser("atlas", help="a model's atlas for the app: the out-of-distribution guard and the map",
+                         description="Read the training and validation X-rays of the split manifest a classifier was "
+                                     "trained with (never its test rows) and save its atlas beside it (MODEL.atlas.npz), "
+                                     "where `semisuper serve --model MODEL` finds it.")
+    atl.add_argument("model", help="a .keras classifier (e.g. RUN/distill/5pct-subset0/model.keras)")
+    atl.add_argument("manifest", help="the split manifest it was trained with (e.g. RUN/manifests/patient-split0-subset0.csv)")
+    atl.add_argument("--data", help=data_help)
     return p
 
 
@@ -208,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "serve":
             from semisuper.app import serve
             serve(args.model, args.host, args.port)
+        elif args.command == "atlas":
+            from semisuper.atlas import atlas_path, build_atlas
+            build_atlas(args.model, args.data or os.environ.get("SEMISUPER_DATA") or SAMPLE_ROOT, args.manifest).save(atlas_path(args.model))
+            print(f"wrote {atlas_path(args.model)}")
         elif args.command == "report":
             import matplotlib
             matplotlib.use("Agg")  # a command writes files; it never needs a screen

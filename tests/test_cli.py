@@ -122,3 +122,25 @@ def test_bad_arguments_are_refused(tmp_path):
     assert proc.returncode == 2 and "ports are 1-65535" in proc.stderr
     proc = semisuper("serve", "--model", str(tmp_path / "missing.keras"))
     assert proc.returncode == 2 and "model not found" in proc.stderr
+
+
+def test_atlas_command(tmp_path):
+    "`semisuper atlas` builds a model's atlas from its split manifest; `serve --model` would find it beside the model."
+    import keras
+    from semisuper.atlas import Atlas, atlas_path
+    from semisuper.data import read_manifest
+    from semisuper.finetune import baseline_classifier
+    keras.utils.set_random_seed(0)
+    model = tmp_path / "model.keras"
+    keras.saving.save_model(baseline_classifier(depth=18, width=0.125, image_size=32, stem="small"), model)
+    proc = semisuper("prepare", "--no-figures", "--out", str(tmp_path / "run"))
+    assert proc.returncode == 0, tail(proc)
+    manifest = tmp_path / "run" / "manifests" / "patient-seed0-subset0.csv"
+    proc = semisuper("atlas", model, manifest)
+    assert proc.returncode == 0 and f"wrote {atlas_path(model)}" in proc.stdout, tail(proc)
+    split = read_manifest(manifest)
+    assert sorted(Atlas.load(atlas_path(model)).names) == sorted(split["path"][split["split"] == "train"])
+    proc = semisuper("atlas", tmp_path / "missing.keras", manifest)
+    assert proc.returncode == 2 and "missing.keras" in proc.stderr, tail(proc)
+    proc = semisuper("atlas", model, tmp_path / "run" / "manifests")
+    assert proc.returncode == 2 and "is a folder, not a manifest" in proc.stderr, tail(proc)

@@ -17,39 +17,25 @@ p.add_argument("--model", default=None, help="default: semisuper/bundled/student
 args = p.parse_args()
 
 from semisuper.app import BUNDLED
-from semisuper.atlas import Atlas, atlas_path, image_statistics, pooled_features, read_for_atlas
+from semisuper.atlas import atlas_path, build_atlas
 from semisuper.data import read_manifest
-from semisuper.models import load_model
 
 model_path = Path(args.model or BUNDLED / "student.keras")
 card_path = model_path.with_suffix(".json")
 card = json.loads(card_path.read_text())
-model, root = load_model(model_path), Path(args.data)
-split = read_manifest(ROOT / card["split_manifest"])
 start = time.time()
-
-
-def read(which: str):
-    chosen = split["split"] == which
-    read = [read_for_atlas((root / path).read_bytes(), model.input_shape[1]) for path in split["path"][chosen]]
-    images = np.stack([x for x, _ in read])
-    return split["path"][chosen], split["label"][chosen], images, np.array([c for _, c in read]), pooled_features(model, images)
-
-
-train_names, train_labels, train_images, train_colour, train_features = read("train")
-*_, val_features = read("val")
-statistics = {**image_statistics(train_images), "colour": train_colour}
-atlas = Atlas.build(train_features, train_labels, train_names, statistics, val_features)
+split = read_manifest(ROOT / card["split_manifest"])
+atlas = build_atlas(model_path, args.data, ROOT / card["split_manifest"])
 atlas.save(atlas_path(model_path))
 card["out_of_distribution"] = {
     "method": "refused when the cosine distance to the 10th nearest training X-ray or the Mahalanobis distance to the "
               "training features (Ledoit-Wolf covariance) is above the validation split's 99.5th percentile, or an "
               "image statistic (brightness, contrast, texture, white area, colour) is outside the training X-rays' range",
     "built_by": "python tools/bundle_atlas.py --data DATA",
-    "training_images": int(len(train_names)), "validation_images": int(len(val_features)),
+    "training_images": int((split["split"] == "train").sum()), "validation_images": int((split["split"] == "val").sum()),
     "limits": {name: [None if not np.isfinite(lo) else round(lo, 5), round(hi, 5)] for name, (lo, hi) in atlas.limits.items()},
 }
 card_path.write_text(json.dumps(card, indent=2) + "\n")
-print(f"{atlas_path(model_path)}: {len(train_names):,} training X-rays, {atlas_path(model_path).stat().st_size / 2**20:.1f} MB, "
+print(f"{atlas_path(model_path)}: {len(atlas.names):,} training X-rays, {atlas_path(model_path).stat().st_size / 2**20:.1f} MB, "
       f"{time.time() - start:.0f} s", file=sys.stderr)
 print(json.dumps(card["out_of_distribution"], indent=1))
