@@ -80,7 +80,7 @@ class Predictor:
         card_path = path.with_suffix(".json")
         self.card = card if card is not None else json.loads(card_path.read_text()) if card_path.exists() else {}
         self.temperature = float(self.card.get("temperature", 1.0))
-        self.calibrated = "temperature" in self.card  # fitted on the validation split by tools/bundle_model.py
+        self.calibrated = "temperature" in self.card and bool(self.card.get("calibration"))  # a temperature fitted on validation (tools/bundle_model.py)
         self.atlas = atlas if atlas is not None else Atlas.load(atlas_path(path)) if atlas_path(path).is_file() else None
         self._model_lock = threading.Lock()  # one model call at a time: 2 cores gain nothing from more, memory stays flat
         self._decoding = threading.BoundedSemaphore(DECODES_AT_ONCE)
