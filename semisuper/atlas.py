@@ -92,7 +92,7 @@ class Atlas:
         from sklearn.manifold import TSNE
         features = np.asarray(features, np.float16).astype(np.float32)  # as saved: the loaded atlas answers as the built one
         mean, precision = features.mean(0), LedoitWolf().fit(features).precision_  # shrinkage: 256 dims, a few thousand images
-        xy = TSNE(2, init="pca", random_state=seed, perplexity=30).fit_transform(features)
+        xy = TSNE(2, init="pca", random_state=seed, perplexity=min(30.0, (len(features) - 1) / 3)).fit_transform(features)  # t-SNE needs n > 3 x perplexity
         xy = (xy - xy.min(0)) / (xy.max(0) - xy.min(0))  # the map in [0, 1]^2
         atlas = cls(features, labels, names, xy, mean, precision, {}, k=k)
         val = atlas.distances(val_features)
