@@ -14,7 +14,7 @@ import keras
 import numpy as np
 
 from .data import preprocess
-from .explain import _feature_maps, decode_upload, is_dicom
+from .explain import decode_upload, is_dicom
 
 # %% auto #0
 __all__ = ['MIN_COLOUR_LIMIT', 'image_statistics', 'colourfulness', 'read_for_atlas', 'pooled_features', 'atlas_path', 'Atlas',
@@ -50,7 +50,7 @@ def read_for_atlas(data: bytes, size: int) -> tuple[np.ndarray, float]:
 
 def pooled_features(model: keras.Model, images, batch_size: int = 256) -> np.ndarray:
     "The classifier's backbone features after global average pooling, `(n, channels)`: what its head sees."
-    maps = keras.ops.convert_to_numpy(_feature_maps(model).predict(np.asarray(images, np.float32), batch_size=batch_size, verbose=0))
+    maps = keras.ops.convert_to_numpy(model.backbone.feature_maps().predict(np.asarray(images, np.float32), batch_size=batch_size, verbose=0))
     return maps.mean(axis=(1, 2))
 
 # %% ../nbs/17a_atlas.ipynb #d3327876

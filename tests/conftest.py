@@ -36,3 +36,12 @@ def chromium():
         if os.environ.get("CI"): pytest.fail("Chromium is required in CI (.ci/run installs Debian's chromium)")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     return exe
+
+
+def sample_atlas(model, folder: Path):
+    "The atlas of `model` from the bundled sample's patient split, built by `build_atlas` as `semisuper atlas` does."
+    from semisuper.atlas import build_atlas
+    from semisuper.data import SAMPLE_ROOT, label_subsets, load_xrays, make_split, write_manifest
+    xrays = load_xrays(SAMPLE_ROOT, size=model.input_shape[1])
+    split = make_split(xrays, "patient", seed=0)
+    return build_atlas(model, SAMPLE_ROOT, write_manifest(Path(folder) / "sample.csv", xrays, split, label_subsets(xrays, split)))

@@ -15,21 +15,17 @@ from PIL import Image
 from conftest import ROOT
 
 SERVER = """
-import sys, keras, numpy as np
+import sys, keras
+from pathlib import Path
+sys.path.insert(0, sys.argv[4])  # the tests folder: conftest's sample_atlas
+from conftest import sample_atlas
 from semisuper.app import serve
-from semisuper.atlas import Atlas, atlas_path, image_statistics, pooled_features, read_for_atlas
-from semisuper.data import CLASSES, SAMPLE_ROOT
+from semisuper.atlas import atlas_path
 from semisuper.finetune import baseline_classifier
 keras.utils.set_random_seed(0)
 model, path = baseline_classifier(depth=18, width=0.125, image_size=32, stem="small"), sys.argv[1]
 keras.saving.save_model(model, path)
-# an atlas of the sample's X-rays for the small model, so the page has a map and a guard to show
-files = sorted((SAMPLE_ROOT / "train").glob("*/*.jpeg"))
-read = [read_for_atlas(p.read_bytes(), 32) for p in files]
-images = np.stack([x for x, _ in read])
-features = pooled_features(model, images)
-Atlas.build(features[::2], [CLASSES.index(p.parent.name) for p in files[::2]], [str(p.relative_to(SAMPLE_ROOT)) for p in files[::2]],
-            {**image_statistics(images[::2]), "colour": np.array([c for _, c in read[::2]])}, features[1::2]).save(atlas_path(path))
+sample_atlas(model, Path(path).parent).save(atlas_path(path))  # the page has a map and a guard to show
 serve(path, port=int(sys.argv[2]), examples={"pneumonia example": open(sys.argv[3], "rb").read()})
 """
 
@@ -45,7 +41,7 @@ def server(tmp_path):
     "The app on a small untrained model (what is tested here is the page and the API, not the model)."
     port, xray = free_port(), sorted((ROOT / "semisuper" / "sample" / "test" / "PNEUMONIA").glob("*.jpeg"))[0]
     log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(tmp_path / "model.keras"), str(port), str(xray)],
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(tmp_path / "model.keras"), str(port), str(xray), str(ROOT / "tests")],
                             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     url = f"http://127.0.0.1:{port}"
     for _ in range(240):

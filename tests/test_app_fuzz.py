@@ -8,7 +8,7 @@ from PIL import Image
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, sample_atlas
 
 
 @pytest.fixture(scope="module", params=["without atlas", "with atlas"])
@@ -17,21 +17,12 @@ def client(request, tmp_path_factory):
     import keras
     from fastapi.testclient import TestClient
     from semisuper.app import Predictor, create_app
-    from semisuper.atlas import Atlas, image_statistics, pooled_features, read_for_atlas
-    from semisuper.data import CLASSES, SAMPLE_ROOT
     from semisuper.finetune import baseline_classifier
     keras.utils.set_random_seed(0)
     path = tmp_path_factory.mktemp("model") / "model.keras"
     model = baseline_classifier(depth=18, width=0.125, image_size=32, stem="small")
     keras.saving.save_model(model, path)
-    atlas = None
-    if request.param == "with atlas":
-        files = sorted((SAMPLE_ROOT / "train").glob("*/*.jpeg"))
-        read = [read_for_atlas(f.read_bytes(), 32) for f in files]
-        images = np.stack([x for x, _ in read])
-        features = pooled_features(model, images)
-        atlas = Atlas.build(features[::2], [CLASSES.index(f.parent.name) for f in files[::2]], [f.name for f in files[::2]],
-                            {**image_statistics(images[::2]), "colour": np.array([c for _, c in read[::2]])}, features[1::2])
+    atlas = sample_atlas(model, path.parent) if request.param == "with atlas" else None
     return TestClient(create_app(Predictor(path, atlas=atlas)))
 
 
