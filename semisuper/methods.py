@@ -12,20 +12,11 @@ import json
 from pathlib import Path
 from typing import Callable
 
-import keras
 import numpy as np
 
-from .augment import xray_views
 from .data import XRays
-from .distill import UNLABELLED, distill
-from .finetune import baseline_classifier, pretrained_classifier, train_classifier
-from .fixmatch import train_fixmatch, weak_views
-from .meanteacher import momentum_contrast_model, train_mean_teacher
-from .reconstruct import reconstruct_contrast_model, train_reconstruct_contrast
-from .active import STRATEGIES, Oracle, active_learning
-from .models import load_model
-from .simclr import KNNProbe, simclr_model, train_simclr
 from .runs import Config, step_folder
+# each step function imports its trainer: the registry (names, labels, commands) loads without Keras, for --help
 
 # %% auto #0
 __all__ = ['METHODS', 'STRATEGY_LABELS', 'STRATEGY_COLOURS', 'Step', 'Method', 'register', 'commands', 'command_methods',
@@ -66,6 +57,7 @@ class Step:
 
     def probe(self) -> KNNProbe:
         "A pretraining's probe: a kNN vote on validation images that uses only the labels of the smallest fraction."
+        from semisuper.simclr import KNNProbe
         smallest = self.train & (self.pct > 0) & (self.pct <= min(self.cfg.percents))
         return KNNProbe(self.images(smallest), self.labels(smallest), self.images(self.val), self.labels(self.val),
                         every=self.cfg.knn_every)
@@ -149,6 +141,8 @@ def pretrained_origin(method: Method, run) -> Path | None:
 # %% ../nbs/14_methods.ipynb #a4050092
 def train_simclr_step(step: Step) -> keras.Model:
     "Stage 1: SimCLR on every training image, the kNN probe on the smallest fraction's labels (it may pick the epoch kept)."
+    from semisuper.augment import xray_views
+    from semisuper.simclr import simclr_model, train_simclr
     cfg = step.cfg
     views = xray_views(cfg.size, area=(cfg.pretrain_crop_area, 1.0), brightness=cfg.pretrain_jitter, contrast=cfg.pretrain_jitter)
     model = simclr_model(**cfg.model_args(), temperature=cfg.temperature)
@@ -161,11 +155,14 @@ def train_simclr_step(step: Step) -> keras.Model:
 
 def finetune_views(cfg: Config):
     "The augmentation of labelled fine-tuning (`finetune_augment`): SimCLR's X-ray views, FixMatch's weak crop, or none."
+    from semisuper.augment import xray_views
+    from semisuper.fixmatch import weak_views
     return {"views": xray_views(cfg.size), "weak": weak_views(cfg.size), "none": None}[cfg.finetune_augment]
 
 
 def fine_tune(step: Step, model: keras.Model, learning_rate: float, epochs: int, steps_per_epoch: int | None) -> keras.Model:
     "Stage 2's recipe on the step's labels, the epoch `keep_epoch` names kept (Stage 2, the baseline, reconstruction)."
+    from semisuper.finetune import train_classifier
     cfg = step.cfg
     train_classifier(model, step.images(step.labelled), step.labels(step.labelled), step.images(step.val),
                      step.labels(step.val), run_dir=step.folder, epochs=epochs, steps_per_epoch=steps_per_epoch,
@@ -177,6 +174,7 @@ def fine_tune(step: Step, model: keras.Model, learning_rate: float, epochs: int,
 def fine_tune_from(pretraining: str) -> Callable:
     "The step function of Stage 2's fine-tuning from the model of `pretraining` (Stage 1's, or a comparison's own)."
     def train(step: Step) -> keras.Model:
+        from semisuper.finetune import pretrained_classifier
         cfg = step.cfg
         model = pretrained_classifier(step.models[pretraining], cfg.from_layer)  # its encoder and head layer
         return fine_tune(step, model, cfg.finetune_lr, cfg.finetune_epochs, cfg.finetune_steps)
@@ -185,12 +183,16 @@ def fine_tune_from(pretraining: str) -> Callable:
 
 def distill_student(cfg: Config) -> keras.Model:
     "Stage 3's student, fresh weights: the run's network at `distill_width` (0: the teacher's width)."
+    from semisuper.finetune import baseline_classifier
     return baseline_classifier(**{**cfg.model_args(), "width": cfg.distill_width or cfg.width}, from_layer=cfg.from_layer)
 
 
 def distill_from(teacher: str) -> Callable:
     "The step function of Stage 3 from the model of `teacher`'s same step (Stage 2's, or another fine-tuning's)."
     def train(step: Step) -> keras.Model:
+        from semisuper.augment import xray_views
+        from semisuper.distill import UNLABELLED, distill
+        from semisuper.models import load_model
         cfg = step.cfg
         labels = np.where(step.labelled, step.xrays.label, UNLABELLED)[step.train]
         student = distill_student(cfg)  # before the teacher loads: loading draws from the seeded stream the student's weights come from
@@ -204,6 +206,7 @@ def distill_from(teacher: str) -> Callable:
 
 def baseline_step(step: Step) -> keras.Model:
     "The supervised baseline: Stage 2's budget on the small fractions; full passes over the data at 100 %."
+    from semisuper.finetune import baseline_classifier
     cfg = step.cfg
     model = baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
     if step.percent == 100: return fine_tune(step, model, cfg.baseline_lr, cfg.baseline_full_epochs, None)
@@ -222,6 +225,8 @@ register(Method("distill", "Stage 3 (distill)", "tab:orange", distill_from("fine
 # %% ../nbs/14_methods.ipynb #43371c7e
 def fixmatch_step(step: Step, model: keras.Model | None = None) -> keras.Model:
     "FixMatch on the step's labels, every training image unlabelled, from `model` (default: random weights)."
+    from semisuper.finetune import baseline_classifier
+    from semisuper.fixmatch import train_fixmatch
     cfg = step.cfg
     if model is None: model = baseline_classifier(**cfg.model_args(), from_layer=cfg.from_layer)
     train_fixmatch(model, step.images(step.labelled), step.labels(step.labelled), step.images(step.train),
@@ -235,11 +240,17 @@ def fixmatch_step(step: Step, model: keras.Model | None = None) -> keras.Model:
 
 def fixmatch_from(pretraining: str) -> Callable:
     "The step function of FixMatch fine-tuning from the model of `pretraining`: its encoder and head layer, as in Stage 2."
-    return lambda step: fixmatch_step(step, pretrained_classifier(step.models[pretraining], step.cfg.from_layer))
+    def train(step: Step) -> keras.Model:
+        from semisuper.finetune import pretrained_classifier
+        return fixmatch_step(step, pretrained_classifier(step.models[pretraining], step.cfg.from_layer))
+    return train
 
 
 def momentum_contrast_step(step: Step) -> keras.Model:
     "S2MTS2's pretraining on every training image, with Stage 1's batch, learning rate and probe."
+    from semisuper.augment import xray_views
+    from semisuper.meanteacher import momentum_contrast_model
+    from semisuper.simclr import train_simclr
     cfg = step.cfg
     model = momentum_contrast_model(**cfg.model_args(), temperature=cfg.temperature, queue_size=cfg.mt_queue,
                                     momentum=cfg.mt_momentum)
@@ -251,6 +262,9 @@ def momentum_contrast_step(step: Step) -> keras.Model:
 
 def mean_teacher_step(step: Step) -> keras.Model:
     "Mean-teacher fine-tuning from the S2MTS2 encoder on the step's labels; returns the teacher."
+    from semisuper.augment import xray_views
+    from semisuper.finetune import pretrained_classifier
+    from semisuper.meanteacher import train_mean_teacher
     cfg = step.cfg
     student = pretrained_classifier(step.models["meanteacher_pretrain"], cfg.from_layer)
     return train_mean_teacher(student, step.images(step.labelled), step.labels(step.labelled), step.images(step.train),
@@ -264,6 +278,7 @@ def mean_teacher_step(step: Step) -> keras.Model:
 
 def reconstruct_contrast_step(step: Step) -> keras.Model:
     "Reconstruction + contrastive pretraining on every training image, with Stage 1's batch and probe."
+    from semisuper.reconstruct import reconstruct_contrast_model, train_reconstruct_contrast
     cfg = step.cfg
     model = reconstruct_contrast_model(**cfg.model_args(), temperature=cfg.temperature, regularized=cfg.recon_regularized)
     train_reconstruct_contrast(model, step.images(step.train), step.folder, epochs=cfg.recon_epochs,
@@ -276,6 +291,7 @@ def reconstruct_contrast_step(step: Step) -> keras.Model:
 def active_step(strategy: str) -> Callable:
     "The step function of active learning with `strategy`: 1 % of the labels, then rounds up to `al_targets`."
     def train(step: Step) -> tuple:
+        from semisuper.active import Oracle, active_learning
         cfg = step.cfg
         start = np.flatnonzero(step.train & (step.pct > 0) & (step.pct <= 1))
         oracle = Oracle(np.where(step.train, step.xrays.label, -1))  # only training labels, and only when asked
@@ -316,4 +332,4 @@ def active_method(strategy: str) -> Method:
                   fractions=lambda cfg: (cfg.al_targets[-1],) if strategy in cfg.al_strategies else ())
 
 
-for strategy in STRATEGIES: register(active_method(strategy))
+for strategy in STRATEGY_LABELS: register(active_method(strategy))  # the active chapter's STRATEGIES (a test checks)

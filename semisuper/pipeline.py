@@ -72,23 +72,33 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", methods=None, per
     set_precision(cfg.precision)
     echo(f"{xrays!r}\nprotocol {cfg.protocol}: train {int((split == 'train').sum())}, val {int((split == 'val').sum())}, "
          f"test {int((split == 'test').sum())}; run folder {out}")
-    started, first = time.time(), cfg.subset_seeds[0]
-    for seed in cfg.subset_seeds:
-        for method in (m for m in METHODS.values() if m.name in names):
-            for percent in [None] if method.pretraining else [p for p in method.fractions(cfg) if not percents or p in percents]:
-                if (method.pretraining or percent == 100) and seed != first: continue  # the same step for every seed
-                echo(f"{method.label}" + (f": {percent} % labels, subset seed {seed}" if percent else ""))
-                folder = method.model_path(out, percent, seed).parent
-                models = {n: METHODS[n].model_path(out, percent, seed) for n in method.needs}
-                run_step(method, Step(cfg, xrays, split, subsets[seed], subset_seed=seed, percent=percent, run=out,
-                                      folder=folder, models=models, verbose=verbose))
+    first = cfg.subset_seeds[0]
+    plan = [(seed, method, percent) for seed in cfg.subset_seeds for method in METHODS.values() if method.name in names
+            for percent in ([None] if method.pretraining else [p for p in method.fractions(cfg) if not percents or p in percents])
+            if not ((method.pretraining or percent == 100) and seed != first)]  # the same step for every seed
+    started, trained, spent = time.time(), 0, 0.0
+    for k, (seed, method, percent) in enumerate(plan, 1):
+        path = method.model_path(out, percent, seed)
+        done = path.exists() if method.pretraining else finished(path.parent) is not None
+        left = len(plan) - k + 1
+        pace = (f"; about {_minutes(spent / trained * left)} left at this run's pace so far" if trained and not done else "")
+        echo(f"step {k} of {len(plan)}: {method.label}" + (f", {percent} % labels, subset seed {seed}" if percent else "")
+             + (" (finished earlier)" if done else f" [{_minutes(time.time() - started)} elapsed{pace}]"))
+        models = {n: METHODS[n].model_path(out, percent, seed) for n in method.needs}
+        began = time.time()
+        run_step(method, Step(cfg, xrays, split, subsets[seed], subset_seed=seed, percent=percent, run=out,
+                              folder=path.parent, models=models, verbose=verbose))
+        if not done: trained, spent = trained + 1, spent + time.time() - began
     rows = finished_rows(out)  # every finished model's row, this invocation's and earlier ones'
     (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     table = results_table(rows, answers=step_answers(out, rows))
     (out / "results.md").write_text(f"Test accuracy (%), protocol {cfg.protocol}, preset {cfg.preset}\n\n{table}\n")
     echo(f"\ntest accuracy (%), protocol {cfg.protocol}: mean ± sample std over subset seeds [95 % interval] "
-         f"({(time.time() - started) / 60:.1f} min):\n{table}")
+         f"({_minutes(time.time() - started)}):\n{table}")
     return rows
+
+
+def _minutes(seconds: float) -> str: return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 # %% ../nbs/15_pipeline.ipynb #8eafef0e
 UNTRACED = "†"  # marks a table cell with steps published before each step recorded its commit and wall-clock

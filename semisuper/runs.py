@@ -18,95 +18,101 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from . import __version__
 from .data import PROTOCOLS, XRays, write_manifest
-from .finetune import BALANCE
-from .active import STRATEGIES
-from .training import KEEP_EPOCHS, PRECISIONS, binary_report, predict_positive
+# Keras and the trainers load when a run needs them, not on import: the command line reads Config and the presets
+# to answer --help, and that must not wait seconds for TensorFlow
 
 # %% auto #0
-__all__ = ['FINETUNE_AUGMENTS', 'PRESETS', 'NOT_SHAPING', 'PREDICTIONS', 'Config', 'preset', 'load_config', 'changed_settings',
-           'machine', 'code_version', 'manifest_name', 'open_run', 'step_folder', 'save_model', 'fingerprint',
-           'finished', 'write_predictions', 'read_predictions', 'step_answers', 'stacked_answers', 'paired_answers',
-           'finish_step', 'finished_rows', 'merge_rows', 'published_rows', 'publish_run']
+__all__ = ['FINETUNE_AUGMENTS', 'PRESETS', 'NOT_SHAPING', 'PREDICTIONS', 'setting', 'Config', 'preset', 'load_config',
+           'changed_settings', 'machine', 'code_version', 'manifest_name', 'open_run', 'step_folder', 'save_model',
+           'fingerprint', 'finished', 'write_predictions', 'read_predictions', 'step_answers', 'stacked_answers',
+           'paired_answers', 'finish_step', 'finished_rows', 'merge_rows', 'published_rows', 'publish_run']
 
 # %% ../nbs/13_runs.ipynb #859a75e7
 FINETUNE_AUGMENTS = ("views", "weak", "none")
 
 
+def setting(default, meaning: str):
+    "A `Config` field: its default and what it means, declared together (`semisuper config` prints both)."
+    return dataclasses.field(default=default, metadata={"meaning": meaning})
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
-    "All settings of a pipeline run. Build it with `preset(name, **overrides)`."
-    preset: str = "cpu"
-    protocol: str = "remix"
-    split_seed: int = 0
-    subset_seeds: tuple = (0, 1, 2)
-    percents: tuple = (1, 2, 5)
-    baseline_percents: tuple = (1, 2, 5, 100)
-    size: int = 64
-    depth: int = 18
-    width: float = 0.5
-    sk_ratio: float = 0.0
-    channels: int = 1
-    stem: str = "strided"
-    head_units: int = 0  # 0: as wide as the encoder's features (SimCLRv2)
-    output_dim: int = 128
-    from_layer: int = 1
-    temperature: float = 0.2
-    pretrain_epochs: int = 40
-    pretrain_batch: int = 128
-    pretrain_lr: float = 0.0  # 0: SimCLRv2's 0.075 * sqrt(batch)
-    pretrain_keep: str = "last"  # Stage 1's kept epoch: the last, or the best kNN probe ("best"; probed every knn_every)
-    pretrain_crop_area: float = 0.5  # Stage 1's views: the smallest crop, as a share of the image's area
-    pretrain_jitter: float = 0.4  # Stage 1's views: brightness and contrast strength
-    weight_decay: float = 1e-6
-    knn_every: int = 5
-    finetune_epochs: int = 30
-    finetune_steps: int = 10
-    finetune_batch: int = 32
-    finetune_lr: float = 5e-4
-    balance: str = "weights"
-    finetune_augment: str = "views"  # labelled fine-tuning (Stage 2, FSL): SimCLR's views, FixMatch's weak crop, or "none"
-    keep_epoch: str = "best"  # which epoch a labelled step keeps: best validation accuracy, or the last ("last")
-    distill_epochs: int = 8
-    distill_batch: int = 128
-    distill_lr: float = 1e-3
-    distill_width: float = 0.0  # the student's width; 0: the teacher's (SimCLRv2 also distils into wider students)
-    distill_temperature: float = 1.0
-    hard_label_weight: float = 0.0
-    baseline_lr: float = 1e-3
-    baseline_full_epochs: int = 15
-    fixmatch_epochs: int = 30
-    fixmatch_steps: int = 20
-    fixmatch_batch: int = 32
-    fixmatch_ratio: int = 3  # mu: unlabelled images per labelled one in a step
-    fixmatch_threshold: float = 0.95
-    fixmatch_weight: float = 1.0
-    fixmatch_lr: float = 1e-3
-    fixmatch_ema: float = 0.99
-    mt_pretrain_epochs: int = 40  # S2MTS2 pretraining; batch, learning rate, temperature: as Stage 1
-    mt_positives: int = 2
-    mt_queue: int = 4096
-    mt_momentum: float = 0.99
-    mt_consistency: float = 10.0
-    mt_ratio: int = 2  # fine-tuning: unlabelled images per labelled one; epochs, steps, batch, lr: as Stage 2
-    recon_epochs: int = 40  # reconstruction + contrastive pretraining; batch, lr, temperature, fine-tuning: as SimCLRv2
-    recon_regularized: bool = False  # MONAI's recon + contrastive x recon instead of the sum
-    al_strategies: tuple = STRATEGIES  # active learning from the 1 % subset, Stage 1 encoder, Stage 2 fine-tuning
-    al_targets: tuple = (2, 5)  # the labelled share (%) after each selection round; the last is the budget
-    precision: str = "float32"
-    devices: str = "auto"
-    tensorboard: bool = True
+    "All settings of a pipeline run. Build it with `preset(name, **overrides)`; `meanings()` says what each one is."
+    preset: str = setting("cpu", "the preset these values start from")
+    protocol: str = setting("remix", "how images are split into train/val/test: remix, patient or official (the data chapter)")
+    split_seed: int = setting(0, "seed of the train/val/test split")
+    subset_seeds: tuple = setting((0, 1, 2), "one run of every labelled step per label-subset seed")
+    percents: tuple = setting((1, 2, 5), "label fractions (%) of Stage 2, Stage 3 and the comparisons")
+    baseline_percents: tuple = setting((1, 2, 5, 100), "label fractions (%) of the supervised baseline; 100: every label")
+    size: int = setting(64, "image side in pixels")
+    depth: int = setting(18, "ResNet depth")
+    width: float = setting(0.5, "ResNet width multiplier (1: the standard widths)")
+    sk_ratio: float = setting(0.0, "selective-kernel ratio of SimCLRv2's SK-ResNets; 0: plain convolutions")
+    channels: int = setting(1, "input channels: 1 (gray), or 3 (gray repeated, for ImageNet-shaped networks)")
+    stem: str = setting("strided", "the ResNet's first layer: small (stride 1), strided (stride 2) or imagenet (7x7 + pooling)")
+    head_units: int = setting(0, "hidden width of the projection head; 0: as wide as the encoder's features (SimCLRv2)")
+    output_dim: int = setting(128, "width of the projection head's output (the contrastive embedding)")
+    from_layer: int = setting(1, "projection-head layers a classifier keeps from its pretraining (SimCLRv2: 1)")
+    temperature: float = setting(0.2, "temperature of the contrastive losses")
+    pretrain_epochs: int = setting(40, "Stage 1's epochs")
+    pretrain_batch: int = setting(128, "Stage 1's batch (images; each gives two views)")
+    pretrain_lr: float = setting(0.0, "Stage 1's LARS learning rate; 0: SimCLRv2's 0.075 * sqrt(batch)")
+    pretrain_keep: str = setting("last", "Stage 1's kept epoch: the last, or the best kNN probe (best; probed every knn_every)")
+    pretrain_crop_area: float = setting(0.5, "Stage 1's views: the smallest crop, as a share of the image's area")
+    pretrain_jitter: float = setting(0.4, "Stage 1's views: brightness and contrast strength")
+    weight_decay: float = setting(1e-6, "the pretrainings' weight decay")
+    knn_every: int = setting(5, "epochs between a pretraining's kNN probes on validation images")
+    finetune_epochs: int = setting(30, "Stage 2's epochs (also the baseline's and active learning's below 100 %)")
+    finetune_steps: int = setting(10, "Stage 2's steps per epoch")
+    finetune_batch: int = setting(32, "Stage 2's batch of labelled images")
+    finetune_lr: float = setting(5e-4, "Stage 2's learning rate")
+    balance: str = setting("weights", "labelled training's class balance: loss weights, balanced sampling, or none")
+    finetune_augment: str = setting("views", "labelled fine-tuning (Stage 2, FSL): SimCLR's views, FixMatch's weak crop, or none")
+    keep_epoch: str = setting("best", "which epoch a labelled step keeps: best validation accuracy, or the last")
+    distill_epochs: int = setting(8, "Stage 3's epochs over the training images")
+    distill_batch: int = setting(128, "Stage 3's batch")
+    distill_lr: float = setting(1e-3, "Stage 3's learning rate")
+    distill_width: float = setting(0.0, "the student's width; 0: the teacher's (SimCLRv2 also distils into wider students)")
+    distill_temperature: float = setting(1.0, "temperature of the teacher's and student's softmax in distillation")
+    hard_label_weight: float = setting(0.0, "share of Stage 3's loss from the true labels it has; 0: SimCLRv2's pure distillation")
+    baseline_lr: float = setting(1e-3, "the supervised baseline's learning rate")
+    baseline_full_epochs: int = setting(15, "the baseline's epochs at 100 %: full passes over the training images")
+    fixmatch_epochs: int = setting(30, "FixMatch's epochs")
+    fixmatch_steps: int = setting(20, "FixMatch's steps per epoch")
+    fixmatch_batch: int = setting(32, "FixMatch's labelled images per step")
+    fixmatch_ratio: int = setting(3, "mu: FixMatch's unlabelled images per labelled one in a step")
+    fixmatch_threshold: float = setting(0.95, "confidence a pseudo-label needs to count")
+    fixmatch_weight: float = setting(1.0, "weight of FixMatch's unlabelled loss")
+    fixmatch_lr: float = setting(1e-3, "FixMatch's learning rate")
+    fixmatch_ema: float = setting(0.99, "momentum of the weights' moving average FixMatch evaluates and keeps")
+    mt_pretrain_epochs: int = setting(40, "S2MTS2 pretraining's epochs; batch, learning rate, temperature: as Stage 1")
+    mt_positives: int = setting(2, "S2MTS2: positive views per image")
+    mt_queue: int = setting(4096, "S2MTS2: negatives kept in the momentum queue")
+    mt_momentum: float = setting(0.99, "S2MTS2: the teacher's momentum")
+    mt_consistency: float = setting(10.0, "mean teacher: weight of the consistency loss")
+    mt_ratio: int = setting(2, "mean teacher: unlabelled images per labelled one; epochs, steps, batch, lr: as Stage 2")
+    recon_epochs: int = setting(40, "reconstruction + contrastive pretraining's epochs; batch, lr, temperature, fine-tuning: as SimCLRv2")
+    recon_regularized: bool = setting(False, "MONAI's reconstruction + contrastive x reconstruction loss instead of the sum")
+    al_strategies: tuple | None = setting(None, "active learning's selection strategies; None: every one (the active chapter)")
+    al_targets: tuple = setting((2, 5), "active learning: the labelled share (%) after each selection round; the last is the budget")
+    precision: str = setting("float32", "float32, mixed_bfloat16 (TPU, recent GPUs) or mixed_float16")
+    devices: str = setting("auto", "auto: data-parallel over every accelerator; single: one device")
+    tensorboard: bool = setting(True, "write TensorBoard logs in each step's folder")
 
     def __post_init__(self):
         def check(ok, message):
             if not ok: raise ValueError(f"bad config value: {message}")
         for name in ("subset_seeds", "percents", "baseline_percents", "al_targets"):
             object.__setattr__(self, name, tuple(int(v) for v in getattr(self, name)))
-        object.__setattr__(self, "al_strategies", tuple(self.al_strategies))
+        from semisuper.training import KEEP_EPOCHS, PRECISIONS  # the chapters that own these names
+        from semisuper.finetune import BALANCE
+        from semisuper.active import STRATEGIES
+        object.__setattr__(self, "al_strategies", STRATEGIES if self.al_strategies is None else tuple(self.al_strategies))
         check(all(s in STRATEGIES for s in self.al_strategies), f"al_strategies must be among {STRATEGIES}, got {self.al_strategies}")
         check(list(self.al_targets) == sorted(set(self.al_targets)) and min(self.al_targets, default=0) > 1 and max(self.al_targets) <= 100,
               f"al_targets must be increasing percentages above 1 (the start), got {self.al_targets}")
@@ -144,6 +150,11 @@ class Config:
         for name in ("temperature", "finetune_lr", "distill_lr", "distill_temperature", "baseline_lr", "fixmatch_lr", "width"):
             check(getattr(self, name) > 0, f"{name} must be positive, got {getattr(self, name)}")
 
+    @classmethod
+    def meanings(cls) -> dict[str, str]:
+        "Each field's meaning, from its declaration."
+        return {f.name: f.metadata["meaning"] for f in dataclasses.fields(cls)}
+
     def model_args(self) -> dict:
         "Arguments of `simclr_model` / `baseline_classifier` shared by every model of the run."
         return dict(depth=self.depth, width=self.width, sk_ratio=self.sk_ratio, image_size=self.size,
@@ -160,6 +171,13 @@ PRESETS = {
                   distill_epochs=1, distill_batch=32, baseline_full_epochs=1, fixmatch_epochs=1, fixmatch_steps=3,
                   fixmatch_batch=8, fixmatch_ratio=2, mt_pretrain_epochs=2, mt_queue=64, recon_epochs=2,
                   tensorboard=False),
+    # the bundled sample's default: Stage 2 and 3 and the baseline clearly above the majority class in about 2.5 minutes
+    # on 2 cores (TensorFlow); one label fraction, since 1 % of the sample's 315 training images is 3 labels
+    "demo": dict(subset_seeds=(0,), percents=(5,), baseline_percents=(5, 100), size=32, stem="small", width=0.25,
+                 output_dim=64, temperature=0.5, pretrain_epochs=30, pretrain_batch=64, finetune_epochs=8,
+                 finetune_steps=10, finetune_batch=16, distill_epochs=25, distill_batch=64, baseline_full_epochs=10,
+                 fixmatch_epochs=8, fixmatch_steps=20, fixmatch_batch=16, fixmatch_ratio=2, mt_pretrain_epochs=30,
+                 mt_queue=256, recon_epochs=30, tensorboard=False),
     "cpu": dict(),
     "gpu": dict(size=224, depth=50, width=1.0, channels=3, stem="imagenet", temperature=0.1, pretrain_epochs=100,
                 pretrain_batch=256, weight_decay=1e-6, finetune_epochs=60, finetune_steps=20, finetune_batch=64,
@@ -206,6 +224,7 @@ def changed_settings(before: dict, after: dict) -> list[str]:
 # %% ../nbs/13_runs.ipynb #2fb9de36
 def machine() -> str:
     "CPU model, cores, memory and accelerators of this machine, in one line (saved with every run)."
+    import keras
     cpu = platform.processor() or platform.machine()
     try: cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
     except (OSError, StopIteration): pass
@@ -218,6 +237,7 @@ def machine() -> str:
 
 def _devices() -> list[str]:
     "Names of the devices the current backend sees (accelerators included)."
+    import keras
     backend = keras.backend.backend()
     if backend == "jax":
         import jax
@@ -246,6 +266,7 @@ def manifest_name(cfg: Config, subset_seed: int) -> str: return f"{cfg.protocol}
 def open_run(run, cfg: Config, xrays: XRays, split: np.ndarray, subsets: dict) -> Path:
     """Create or resume the run folder `run` for `cfg`: `config.json` and one manifest per label-subset seed
     (`subsets`: seed -> label fractions). Refuses a folder whose run has other shaping settings or other splits."""
+    import keras
     run = Path(run)
     run.mkdir(parents=True, exist_ok=True)
     config = {"version": __version__, "backend": keras.backend.backend(), "data": str(xrays.root), "machine": machine(),
@@ -342,6 +363,8 @@ def finish_step(model: keras.Model, folder, xrays: XRays, test: np.ndarray, row:
     test image goes beside it (`PREDICTIONS`), for paired comparisons on the same images. Given the `val` rows, the
     row also holds the kept model's `val_accuracy` and `val_auroc`: what recipes are chosen on (the test split chooses
     nothing)."""
+    import keras
+    from semisuper.training import binary_report, predict_positive
     folder = Path(folder)
     save_model(model, folder / "model.keras")
     if val is not None and val.any():

@@ -56,7 +56,7 @@ def test_ablation_copies_unchanged_models_and_publishes_no_test_number(tmp_path)
             {"stage": method, "percent": 1, "subset_seed": 0, "accuracy": 0.5, "val_accuracy": 0.7, "val_auroc": 0.75,
              "seconds": 80.0}))
     proc, calls = _ablate(tmp_path, "base", "stage3-student-x2", env={"BASE_FROM": "runs/cpu-official"})
-    trained = [c.split(" --data")[0] + " " + c.split("--quiet")[1].strip() for c in calls if "--only" in c]
+    trained = [c.split(" --data")[0] + " " + c.split(" --out ")[1].split(" ", 1)[1] for c in calls if "--only" in c]
     assert trained == [
         "baseline --only baseline --set subset_seeds=[0] --percent 5",  # 1 % came from BASE_FROM
         "baseline --only baseline --set subset_seeds=[0] --percent 100",

@@ -1,5 +1,8 @@
 "The `semisuper` console script, as a user runs it."
 import json
+import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -18,13 +21,73 @@ def test_version():
     assert proc.returncode == 0 and proc.stdout.startswith("semisuper "), tail(proc)
 
 
+HELP_LOADS = """
+import sys
+from semisuper.cli import parser
+commands = list(parser()._subparsers._group_actions[0].choices)
+for argv in (["--help"], ["--version"], *([c, "--help"] for c in commands)):
+    try: parser().parse_args(argv)
+    except SystemExit: pass
+print(len(commands), sorted({"keras", "tensorflow", "jax", "matplotlib", "sklearn"} & set(sys.modules)))
+"""
+
+
+def test_help_loads_no_framework():
+    "`--help`, `--version` and every command's `--help` answer without loading Keras or TensorFlow (bench/cli_startup.py times them)."
+    proc = subprocess.run([sys.executable, "-c", HELP_LOADS], capture_output=True, text=True)
+    count, loaded = proc.stdout.splitlines()[-1].split(" ", 1)  # the last line, after the help texts
+    assert proc.returncode == 0 and loaded == "[]" and int(count) >= 17, tail(proc)
+
+
+def test_every_command_says_what_it_does():
+    proc = semisuper("--help")
+    assert proc.returncode == 0, tail(proc)
+    block = proc.stdout.split("COMMAND\n", 1)[1].split("\noptions:", 1)[0]
+    entries = re.split(r"\n    (?=\w)", "\n" + block)  # an entry starts at its command's indent; wrapped lines go deeper
+    described = {e.split()[0]: " ".join(e.split()[1:]) for e in entries if e.strip()}
+    assert len(described) >= 17 and all(len(text.split()) >= 5 for text in described.values()), described
+    for command in described:  # no description just repeats its command's name
+        assert described[command].lower().strip(". ") not in (command, f"the {command} stage")
+    for command in ("run", "prepare", "evaluate", "atlas", "config"):  # one data rule, said in each
+        assert "$SEMISUPER_DATA, else the bundled" in " ".join(semisuper(command, "--help").stdout.split())
+
+
+def test_config_lists_every_setting(tmp_path):
+    from semisuper.runs import Config
+    proc = semisuper("config", "--set", "width=0.75")
+    assert proc.returncode == 0, tail(proc)
+    lines = {l.split()[0]: l.split(None, 2)[1:] for l in proc.stdout.splitlines()[2:] if l.strip()}
+    assert set(lines) == set(Config.meanings()) and lines["preset"][0] == '"demo"' and lines["width"][0] == "0.75"
+    assert lines["from_layer"][1] == Config.meanings()["from_layer"]
+    proc = semisuper("config", "--preset", "cpu", "--json")
+    (tmp_path / "cpu.json").write_text(proc.stdout)  # a --config file that remakes the same settings
+    assert semisuper("config", "--config", tmp_path / "cpu.json", "--json").stdout == proc.stdout
+    proc = semisuper("config", "--set", "width=-1")
+    assert proc.returncode == 2 and "width must be positive" in proc.stderr
+
+
+def interval(stdout: str, label: str, column: int) -> tuple[float, float]:
+    "The 95 % interval printed in a results table's row `label`, label-fraction column `column` (0: the first)."
+    row = next(l for l in stdout.splitlines() if l.startswith(f"| {label} |"))
+    low, high = re.search(r"\[([\d.]+), ([\d.]+)\]", row.split("|")[2 + column]).groups()
+    return float(low), float(high)
+
+
 def test_run_on_bundled_sample(tmp_path):
-    "The README's main job: the smoke pipeline on the bundled sample, every stage, and the table."
-    proc = semisuper("run", "--out", str(tmp_path / "run"), "--quiet")
+    "The README's main job: the demo pipeline on the bundled sample, quiet, and a table that shows learning."
+    proc = semisuper("run", "--out", str(tmp_path / "run"))
     assert proc.returncode == 0, tail(proc)
     assert "460 images" in proc.stdout and "| Stage 3 (distill) |" in proc.stdout
+    assert "step 1 of 5: Stage 1 (SimCLR)" in proc.stdout and "step 5 of 5: Stage 3 (distill), 5 % labels" in proc.stdout
+    for noise in ("I0000", "W0000", "E0000", "PredictCost", "absl", "retracing", "Warning", "\x1b["):  # quiet, plain text
+        assert noise not in proc.stdout + proc.stderr, noise
     rows = json.loads((tmp_path / "run" / "results.json").read_text())
     assert {r["stage"] for r in rows} == {"baseline", "finetune", "distill"} and all(r["n"] == 110 for r in rows)
+    (tn, fp), (fn, tp) = rows[0]["confusion"]
+    majority = 100 * max(tn + fp, fn + tp) / 110
+    assert f"always answering the majority class scores {majority:.1f} %" in proc.stdout and "demo-scale" in proc.stdout
+    for label, column in (("Stage 2 (fine-tune)", 0), ("Stage 3 (distill)", 0), ("FSL (supervised)", 1)):  # 5 %; 100 %
+        assert interval(proc.stdout, label, column)[0] > majority, (label, proc.stdout)  # learning, beyond the interval
     proc = semisuper("report", str(tmp_path / "run"), "--out", str(tmp_path / "results"))
     assert proc.returncode == 0, tail(proc)
     text = (tmp_path / "results" / "RESULTS.md").read_text()
@@ -40,9 +103,9 @@ def test_run_on_bundled_sample(tmp_path):
 def test_comparison_command(tmp_path, method, name, logged):
     "A comparison method runs into a run folder on its own, on the same splits, and its row lands in the table."
     out = tmp_path / "run"
-    proc = semisuper(method, "--out", str(out), "--quiet", "--set", "percents=[5]")
+    proc = semisuper(method, "--out", str(out), "--preset", "smoke", "--set", "percents=[5]")
     assert proc.returncode == 0, tail(proc)
-    assert f"| {name} |" in proc.stdout and logged in proc.stdout
+    assert f"| {name} |" in proc.stdout and any(logged in log.read_text() for log in (out / method).rglob("log.csv"))
     rows = json.loads((out / "results.json").read_text())
     assert [(r["stage"], r["percent"]) for r in rows] == [(method, 5)] and rows[0]["n"] == 110
     assert (out / method / "5pct-subset0" / "model.keras").exists()
@@ -59,8 +122,8 @@ def test_comparison_command(tmp_path, method, name, logged):
 def test_active_command(tmp_path):
     "Active learning needs Stage 1; from the 1 % subset it labels up to the budget, revealing only what it selected."
     out = tmp_path / "run"
-    assert semisuper("pretrain", "--out", str(out), "--quiet").returncode == 0
-    proc = semisuper("active", "--out", str(out), "--quiet", "--set", 'al_strategies=["random","kcenter"]')
+    assert semisuper("pretrain", "--out", str(out), "--preset", "smoke").returncode == 0
+    proc = semisuper("active", "--out", str(out), "--preset", "smoke", "--set", 'al_strategies=["random","kcenter"]')
     assert proc.returncode == 0, tail(proc)
     assert "| Active: random (control) |" in proc.stdout and "| Active: k-center |" in proc.stdout
     rows = {r["stage"]: r for r in json.loads((out / "results.json").read_text())}
@@ -73,10 +136,10 @@ def test_active_command(tmp_path):
 def test_fixmatch_from_stage1_command(tmp_path):
     "FixMatch fine-tuned from the run's Stage 1, then distilled: one command, two rows that name the Stage 1 they grew from."
     out = tmp_path / "run"
-    proc = semisuper("fixmatch_stage1", "--out", str(out), "--quiet", "--set", "percents=[5]")
+    proc = semisuper("fixmatch_stage1", "--out", str(out), "--preset", "smoke", "--set", "percents=[5]")
     assert proc.returncode != 0 and "semisuper pretrain" in proc.stdout + proc.stderr, tail(proc)  # Stage 1 first
-    assert semisuper("pretrain", "--out", str(out), "--quiet").returncode == 0
-    proc = semisuper("fixmatch_stage1", "--out", str(out), "--quiet", "--set", "percents=[5]")
+    assert semisuper("pretrain", "--out", str(out), "--preset", "smoke").returncode == 0
+    proc = semisuper("fixmatch_stage1", "--out", str(out), "--preset", "smoke", "--set", "percents=[5]")
     assert proc.returncode == 0, tail(proc)
     assert "| FixMatch from Stage 1 |" in proc.stdout and "| Stage 3 from FixMatch (Stage 1) |" in proc.stdout
     rows = {r["stage"]: r for r in json.loads((out / "results.json").read_text())}

@@ -47,3 +47,21 @@ def test_index_renders_in_chromium(site, chromium, tmp_path):
     assert pixels.shape == (900, 1200)
     dark = (pixels < 128).mean()  # text, headings and the navigation bar
     assert 0.005 < dark < 0.5 and pixels.std() > 20, f"blank-looking page: {dark:.4f} dark, std {pixels.std():.1f}"
+
+
+def test_docs_build_runs_no_example(tmp_path):
+    "nbdev's docs processing runs every cell that imports: in the chapters such cells only import (or define, or show docs)."
+    import sys
+    import nbformat
+    sys.path.insert(0, str(ROOT / "tools"))
+    from docs import mixed_cells
+    assert mixed_cells(sorted((ROOT / "nbs").glob("*.ipynb"))) == []
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in (
+        "import numpy as np",  # imports only
+        "try: from nbdev.showdoc import show_doc\nexcept ImportError: show_doc = help",  # a guarded import
+        "x = np.ones(3)\nprint(x)",  # code without an import: the docs build does not run it
+        "#| export\nimport os\nLIMIT = 3",  # the package itself
+        "import keras\nmodel = keras.Sequential()\nmodel.fit",  # would run while the docs build
+    )])
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    assert mixed_cells([tmp_path / "x.ipynb"]) == ["x.ipynb cell 4: imports and runs code in one cell (give the imports a cell of their own)"]

@@ -17,7 +17,7 @@ from nbclient import NotebookClient
 for path in sys.argv[1:]:
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": "."}}).execute()
-    out = [o.get("text", "") for o in nb.cells[2].outputs]  # the shared setup cell
+    out = [o.get("text", "") for o in nb.cells[4].outputs]  # the shared cell that says which data the chapter reads
     print(path, "ran; setup cell printed:", "".join(out).strip() or "(nothing)")
 """
 

@@ -36,7 +36,7 @@ def _runner(tmp_path, *args, env=None):
 def test_runner_skips_published_steps(tmp_path):
     proc, calls = _runner(tmp_path, "fixmatch", "remix")
     trained = [c for c in calls if c.startswith("fixmatch")]
-    assert trained == ["fixmatch --data DATA --preset cpu --protocol remix --out runs/cpu-remix --quiet "
+    assert trained == ["fixmatch --data DATA --preset cpu --protocol remix --out runs/cpu-remix "
                        "--only fixmatch --set subset_seeds=[0] --percent 5"], calls
     # publishing after the step covers the protocols on record (only `remix` here), report then compare
     assert calls[1:] == ["report results/cpu-remix --out results --no-embeddings",
@@ -55,7 +55,7 @@ def test_runner_active_steps_one_strategy_each(tmp_path):
 
 def test_runner_builds_its_own_pretraining_per_protocol(tmp_path):
     _, calls = _runner(tmp_path, "meanteacher", "remix patient")
-    steps = [c.split(" --quiet ")[0].split("--protocol ")[1].split()[0] for c in calls if c.startswith("meanteacher")]
+    steps = [c.split(" --out ")[0].split("--protocol ")[1].split()[0] for c in calls if c.startswith("meanteacher")]
     assert steps == ["remix"] * 9 + ["patient"] * 9, steps  # protocol by protocol: one pretraining each
     assert not any(c.startswith("pretrain") for c in calls)
 
@@ -65,7 +65,7 @@ def test_runner_settings_make_a_record_of_their_own(tmp_path):
     (tmp_path / "runs" / "cpu-remix-last").mkdir(parents=True)  # what the first step makes
     _, calls = _runner(tmp_path, "fixmatch", "remix", env={"SETTINGS": "keep_epoch=last"})
     trained = [c for c in calls if c.startswith("fixmatch")]
-    assert len(trained) == 9 and all("--out runs/cpu-remix-last --quiet --set keep_epoch=last --only fixmatch" in c
+    assert len(trained) == 9 and all("--out runs/cpu-remix-last --set keep_epoch=last --only fixmatch" in c
                                      for c in trained), trained
     assert "report results/cpu-remix-last results/cpu-remix --out results --no-embeddings" in calls, calls
     (tmp_path / "runs" / "cpu-remix-1").mkdir(parents=True)

@@ -225,7 +225,7 @@ def main(argv: list[str]) -> int:
     for name in chosen:
         run = root / name
         sets = [a for k, v in VARIANTS[name][1].items() for a in ("--set", f"{k}={json.dumps(v)}")]
-        where = ["--data", data, "--preset", preset_name, "--protocol", protocol, "--out", str(run), "--quiet", *sets]
+        where = ["--data", data, "--preset", preset_name, "--protocol", protocol, "--out", str(run), *sets]
         for method, percent, seed in steps(name, seeds):
             folder = run / method / f"{percent}pct-subset{seed}"
             if name == "base": from_base(base, earlier, method, percent, seed)  # an earlier run's step, when it has one

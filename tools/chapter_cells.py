@@ -5,9 +5,11 @@
                                            # dev-only package where a clean install would fail (run by the tests)
 
 1. An "Open in Colab" badge under the title.
-2. A first code cell that installs semisuper when it runs in Colab and says which data the chapter's examples read:
-   the data `find_data` finds ($SEMISUPER_DATA, a Kaggle-layout `chest_xray` folder, ...) in the chapters that use
-   it, else the bundled sample the chapter is sized for. Chapter 00 defines `find_data`, so there it only installs.
+2. A first code cell that installs semisuper when it runs in Colab, then two that say which data the chapter's
+   examples read: the data `find_data` finds ($SEMISUPER_DATA, a Kaggle-layout `chest_xray` folder, ...) in the
+   chapters that use it, else the bundled sample the chapter is sized for. The import has a cell of its own: nbdev's
+   docs build runs every cell that imports, so a cell that imports only imports. Chapter 00 defines `find_data`, so
+   there the first cell only installs.
 3. A last cell that exports the chapter into the package only inside semisuper's clone with nbdev installed.
 
 Writing a chapter clears the outputs of the cells it changes: run tools/execute_notebooks.py on it afterwards.
@@ -15,6 +17,7 @@ Writing a chapter clears the outputs of the cells it changes: run tools/execute_
 import json
 import re
 import sys
+import uuid
 from pathlib import Path
 
 try: import tomllib
@@ -39,21 +42,32 @@ def badge(chapter: Path) -> str:
     return f"[![Open In Colab](https://colab.research.google.com/assets/{BADGE_MARK})]({COLAB}{chapter.name})"
 
 
-def setup(chapter: Path, source: str) -> str:
+def setup(chapter: Path) -> str:
     lines = [f"{SETUP_MARK} first and let JAX drive its GPU/TPU (elsewhere, install it before starting Jupyter)",
              "import os, sys",
              'if "google.colab" in sys.modules:',
              "    import subprocess",
              f'    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+{REPOSITORY}"], check=True)',
              '    os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported; tf.data stays on the host CPU']
-    if chapter.name.startswith("00_"): return "\n".join(lines)
-    if "find_data(" in source:
-        lines += ["from semisuper.data import describe_data, find_data",
-                  "print(describe_data(find_data()))  # set SEMISUPER_DATA, or unpack Kaggle's chest_xray here, for the full set"]
-    else:
-        lines += ["from semisuper.data import SAMPLE_ROOT, describe_data",
-                  "print(describe_data(SAMPLE_ROOT), \"(this chapter's examples are sized for the sample)\")"]
     return "\n".join(lines)
+
+
+def data_cells(chapter: Path, source: str) -> tuple[str, str] | tuple[()]:
+    "The import and the line that say which data the chapter's examples read (none in chapter 00, which defines them)."
+    if chapter.name.startswith("00_"): return ()
+    if "find_data(" in source:
+        return ("from semisuper.data import describe_data, find_data",
+                "print(describe_data(find_data()))  # set SEMISUPER_DATA, or unpack Kaggle's chest_xray here, for the full set")
+    return ("from semisuper.data import SAMPLE_ROOT, describe_data",
+            "print(describe_data(SAMPLE_ROOT), \"(this chapter's examples are sized for the sample)\")")
+
+
+def _is_data_cell(cell) -> bool:
+    "A shared data cell: one line that imports `describe_data` or prints it (a chapter's own cells are longer)."
+    lines = _source(cell).strip().splitlines()
+    return (cell["cell_type"] == "code" and len(lines) == 1
+            and (lines[0].startswith("from semisuper.data import") and "describe_data" in lines[0]
+                 or lines[0].startswith("print(describe_data(")))
 
 
 EXPORT = """#| hide
@@ -69,23 +83,22 @@ def _source(cell) -> str: return "".join(cell["source"])
 
 def _cell(kind: str, text: str) -> dict:
     lines = text.split("\n")
-    cell = {"cell_type": kind, "metadata": {}, "source": [l + "\n" for l in lines[:-1]] + [lines[-1]]}
+    cell = {"cell_type": kind, "id": uuid.uuid4().hex[:8], "metadata": {},
+            "source": [l + "\n" for l in lines[:-1]] + [lines[-1]]}
     if kind == "code": cell.update(execution_count=None, outputs=[])
     return cell
 
 
 def expected(chapter: Path, cells: list[dict]) -> list[dict]:
     "The chapter's cells with the shared ones in place and current (other cells untouched)."
-    own = [c for c in cells if not (BADGE_MARK in _source(c) or SETUP_MARK in _source(c) or EXPORT_MARK in _source(c))]
+    own = [c for c in cells if not (BADGE_MARK in _source(c) or SETUP_MARK in _source(c) or EXPORT_MARK in _source(c)
+                                    or _is_data_cell(c))]
     text = "\n".join(_source(c) for c in own)
-    shared = {"badge": ("markdown", badge(chapter)), "setup": ("code", setup(chapter, text)), "export": ("code", EXPORT)}
-    old = {name: next((c for c in cells if mark in _source(c)), None)
-           for name, mark in (("badge", BADGE_MARK), ("setup", SETUP_MARK), ("export", EXPORT_MARK))}
-    made = {}
-    for name, (kind, text) in shared.items():
-        keep = old[name] is not None and old[name]["cell_type"] == kind and _source(old[name]) == text
-        made[name] = old[name] if keep else _cell(kind, text)
-    return [own[0], made["badge"], made["setup"], *own[1:], made["export"]]  # own[0]: the title cell
+    shared = [("markdown", badge(chapter)), ("code", setup(chapter)), *(("code", t) for t in data_cells(chapter, text)),
+              ("code", EXPORT)]
+    made = [next((c for c in cells if c["cell_type"] == kind and _source(c) == text), None) or _cell(kind, text)
+            for kind, text in shared]  # a current cell is kept with its outputs
+    return [own[0], *made[:-1], *own[1:], made[-1]]  # own[0]: the title cell
 
 
 def dev_imports(chapter: Path, cells: list[dict]) -> list[str]:

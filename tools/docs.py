@@ -168,6 +168,26 @@ def check_links(site: Path) -> list[str]:
     return problems
 
 
+def mixed_cells(notebooks) -> list[str]:
+    """Cells nbdev's docs processing would run that hold more than imports: it runs every cell that imports (to
+    render `show_doc`), so a cell that imports and trains would train during the docs build. Exported cells are the
+    package itself and are exempt; a guarded import (`try`) and the Colab install (`if`) only import."""
+    import ast
+    from nbdev.process import NBProcessor
+    quiet = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Try, ast.If)
+    found = []
+    for path in notebooks:
+        for i, cell in enumerate(NBProcessor(path).nb.cells):
+            if cell.cell_type != "code" or cell.directives_.keys() & {"export", "exports", "exporti"}: continue
+            if "nbdev_export()" in cell.source: continue  # the shared export cell: nbdev never runs it
+            try: trees = ast.parse(re.sub(r"^\s*[!%].*$", "", cell.source, flags=re.M)).body
+            except SyntaxError: continue
+            imports = any(isinstance(n, (ast.Import, ast.ImportFrom)) for t in trees for n in ast.walk(t))
+            if imports and any(not isinstance(t, quiet) for t in trees):
+                found.append(f"{path.name} cell {i}: imports and runs code in one cell (give the imports a cell of their own)")
+    return found
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "_site"))
@@ -177,7 +197,7 @@ def main():
     pages = build(out, readme=not args.no_readme)
     notebooks = sorted((ROOT / "nbs").glob("*.ipynb"))
     problems = [] if len(pages) == len(notebooks) else [f"{len(notebooks)} notebooks but {len(pages)} pages"]
-    problems += check_links(out)
+    problems += check_links(out) + mixed_cells(notebooks)
     print(f"built {len(pages)} pages into {out}: " + ", ".join(p.name for p in pages))
     if problems:
         print("\n".join(["docs problems:", *problems]), file=sys.stderr)

@@ -91,7 +91,7 @@ def main(argv: list[str]) -> int:
                     if published(preset_name, protocol + suffix, method.name, seed, percent): continue
                     print(f"== {time.strftime('%H:%M', time.gmtime())} {method.label}: {protocol} subset {seed}, {percent} %", flush=True)
                     where = ["--data", data, "--preset", preset_name, "--protocol", protocol, "--out",
-                             f"runs/{preset_name}-{protocol}{suffix}", "--quiet",
+                             f"runs/{preset_name}-{protocol}{suffix}",
                              *(a for s in settings for a in ("--set", s))]
                     for need in first:  # resumed, or skipped when finished
                         semisuper(METHODS[need].command, *where, lines=1)
