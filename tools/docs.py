@@ -1,52 +1,52 @@
-"""Offline docs: build the nbdev site without Quarto, check its links, and write README.md from index.ipynb.
+"""Docs without Quarto: nbdev's processing, then MkDocs Material; links checked, README.md written from index.ipynb.
 
     python tools/docs.py [--out _site] [--no-readme]
 
-Where Quarto is installed, `nbdev-docs` builds the full site from `nbs/_quarto.yml`. This script is for machines
-without it (CI, this project's): nbdev's own processing (`proc_nbs`: show_doc API docs, doc links, hidden cells)
-then nbconvert, one HTML page per notebook with a navigation sidebar. It exits non-zero when a notebook has no
-page or an internal link or anchor is broken.
+Where Quarto is installed, `nbdev-docs` builds the site from `nbs/_quarto.yml`. This script is for machines
+without it (CI, this project's): nbdev's own processing (`proc_nbs`: show_doc API docs, doc links, hidden cells),
+each processed notebook to Markdown by nbconvert, then MkDocs with the Material theme, which brings what a reader
+needs and a hand-written generator lacked: client-side search, a table of contents and section anchors on every
+page, copy buttons, and a phone layout with a collapsible navigation drawer. Two pages come from outside the
+notebooks: "Get the data" (`nbs/get_data.qmd`, which Quarto renders too) and "Results" (`results/RESULTS.md` and its
+figures). It exits non-zero when a notebook has no page, an internal link or anchor is broken, or a cell that
+nbdev's processing runs holds more than imports.
 """
 from __future__ import annotations
 
 import argparse
-import html
+import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
 import yaml
-from nbconvert import HTMLExporter
-from pygments.formatters import HtmlFormatter
+from nbconvert import MarkdownExporter
 from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
+EXTRA_PAGES = {"get_data.md": ROOT / "nbs" / "get_data.qmd", "results.md": ROOT / "results" / "RESULTS.md"}
 
-PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} – {site}</title>
-<style>
-body {{ margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #212529; line-height: 1.5; }}
-nav {{ position: fixed; top: 0; bottom: 0; width: 15rem; padding: 1.5rem 1rem; background: #f3f5f8; overflow-y: auto; }}
-nav a {{ display: block; padding: .25rem .5rem; color: #2c5d8f; text-decoration: none; border-radius: 4px; }}
-nav a.active {{ background: #2c5d8f; color: white; }}
-nav .site {{ font-weight: 700; font-size: 1.25rem; margin-bottom: 1rem; color: #212529; }}
-main {{ margin-left: 17rem; max-width: 60rem; padding: 1.5rem 2rem 4rem; }}
-.description {{ font-style: italic; font-size: 1.2rem; opacity: .75; }}
-pre {{ background: #f6f8fa; padding: .6rem .8rem; overflow-x: auto; border-radius: 4px; font-size: .85rem; }}
-.jp-OutputArea pre, .output pre {{ background: none; border-left: 2px solid lightsalmon; border-radius: 0; }}
-table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #dee2e6; padding: .25rem .6rem; }}
-img {{ max-width: 100%; }}
-.anchor-link {{ display: none; }}
-{pygments}
-</style></head>
-<body><nav><a class="site" href="index.html">{site}</a>{nav}</nav>
-<main><h1>{title}</h1><p class="description">{description}</p>
-{body}
-</main></body></html>
+MKDOCS = {  # everything but the site's name, folders and navigation
+    "use_directory_urls": False,  # data.html, as nbdev's doc links and the notebooks' own links name the pages
+    "theme": {"name": "material", "font": False,  # no font from Google: the site works offline
+              "features": ["content.code.copy", "navigation.top", "search.highlight", "toc.follow"],
+              "palette": {"primary": "indigo"}},
+    "markdown_extensions": [{"toc": {"permalink": True}}, "tables", "admonition", "attr_list", "md_in_html",
+                            {"pymdownx.highlight": {"use_pygments": True}}, "pymdownx.superfences"],
+    "plugins": ["search"],
+    "extra_css": ["semisuper.css"],
+}
+CSS = """/* outputs look unlike code: a rule on the left, no background */
+.md-typeset .output pre, .md-typeset pre.output { background: none; border-left: 2px solid lightsalmon; }
+.md-typeset table:not([class]) { font-size: .7rem; }
+.md-typeset img { max-width: 100%; }
 """
+COLAB_BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*colab-badge\.svg\)\]\(([^)]+)\)")
 
 
 def _frontmatter(nb) -> dict:
@@ -86,8 +86,45 @@ def _prepare(nb, doc_url: str):
     return nb
 
 
+def _signature_clean(markdown: str) -> str:
+    """show_doc's Markdown without the types nbdev guesses from defaults or the notebook's module name, its heading
+    anchored as nbdev's doc links name it (`atlas.build`: the heading's own slug would drop the dot)."""
+    markdown = re.sub(r":(NoneType|builtin_function_or_method|function)(?==)", "", markdown)
+    markdown = re.sub(r"^(#{2,4}) ([\w.]+)\s*$", lambda m: f'{m[1]} {m[2]} {{ id="{m[2].lower()}" }}', markdown, flags=re.M)
+    return markdown.replace("__main__.", "")
+
+
+def _markdown(nb, doc_url: str, files: str) -> tuple[str, dict]:
+    "A processed notebook as Markdown, and the images its outputs hold (path -> bytes)."
+    nb = _prepare(nb, doc_url)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":  # the badge as a plain link: the page loads nothing from other hosts
+            cell.source = COLAB_BADGE.sub(r"[Open in Colab](\1){ .md-button }", cell.source)
+        for out in cell.get("outputs", []):
+            if "text/markdown" in out.get("data", {}): out["data"]["text/markdown"] = _signature_clean(out["data"]["text/markdown"])
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_input_tags = {"remove_input"}
+    body, resources = MarkdownExporter(config=config).from_notebook_node(nb, resources={"output_files_dir": files})
+    return body, resources.get("outputs", {})
+
+
+def _page(title: str, description: str, body: str) -> str:
+    return f"# {title}\n\n> {description}\n\n{body}\n" if description else f"# {title}\n\n{body}\n"
+
+
+def _results_page(src: Path) -> str:
+    "RESULTS.md with its figures copied beside the page."
+    text = EXTRA_PAGES["results.md"].read_text()
+    for image in re.findall(r"!\[[^]]*\]\(([^)]+\.png)\)", text):
+        (src / "results" / image).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(EXTRA_PAGES["results.md"].parent / image, src / "results" / image)
+    text = re.sub(r"(!\[[^]]*\]\()([^)]+\.png\))", r"\1results/\2", text)
+    return re.sub(r"\]\((?!https?:|#|results/)([^)]+)\)", r"](https://github.com/semisuper/semisuper/blob/main/results/\1)", text)
+
+
 def build(out: Path = ROOT / "_site", readme: bool = True) -> list[Path]:
-    "Build the offline site into `out` (and README.md); returns the pages written."
+    "Build the site into `out` (and README.md); returns the pages written."
     import nbdev.doclinks
     from nbdev.config import get_config, nbpath2html
     from nbdev.quarto import nbdev_sidebar, refresh_quarto_yml
@@ -95,39 +132,46 @@ def build(out: Path = ROOT / "_site", readme: bool = True) -> list[Path]:
     cfg = get_config(ROOT)
     refresh_quarto_yml()
     nbdev.doclinks._build_modidx()
-    nbdev_sidebar.__wrapped__(path=cfg.nbs_path, force=True)
+    nbdev_sidebar.__wrapped__(path=cfg.nbs_path, force=True, file_glob=None, file_re=r"\.(?:ipynb|qmd)$")  # + get_data.qmd
     proc = proc_nbs(str(cfg.nbs_path), n_workers=0)
     doc_url = cfg.doc_url if cfg.doc_url.endswith("/") else cfg.doc_url + "/"
-    sources = sorted(cfg.nbs_path.glob("*.ipynb"), key=lambda p: (p.name != "index.ipynb", p.name))
-    config = Config()
-    config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_input_tags = {"remove_input"}
-    exporter = HTMLExporter(config=config, template_name="basic", exclude_input_prompt=True, exclude_output_prompt=True)
-    pages = []
-    for src in sources:
-        nb = nbformat.read(proc / src.name, as_version=4)
+    work = Path(tempfile.mkdtemp(prefix="semisuper-docs-"))  # the Markdown MkDocs reads, and its configuration
+    src = work / "docs"
+    src.mkdir()
+    (src / "semisuper.css").write_text(CSS)
+    nav, page_to_nb = [], {}
+    for path in sorted(cfg.nbs_path.glob("*.ipynb"), key=lambda p: (p.name != "index.ipynb", p.name)):
+        nb = nbformat.read(proc / path.name, as_version=4)
         meta = _frontmatter(nb)
-        pages.append((src, meta.get("output-file") or nbpath2html(src.name).name, meta, nb))
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    pygments_css = HtmlFormatter().get_style_defs(".highlight")
-    for src, name, meta, nb in pages:
-        body, _ = exporter.from_notebook_node(_prepare(nb, doc_url))
-        body = re.sub(r'(<h[1-6] id=")([^"]+)"', lambda m: m[1] + m[2].lower() + '"', body)  # nbdev links use lower case
-        body = re.sub(r'(class="anchor-link" href="#)([^"]+)"', lambda m: m[1] + m[2].lower() + '"', body)
-        nav = "".join(f'<a href="{n}"{" class=active" if n == name else ""}>{html.escape(m.get("title", n))}</a>'
-                      for _, n, m, _ in pages)
-        page = PAGE.format(title=html.escape(meta.get("title", name)), site=html.escape(cfg.title),
-                           description=html.escape(meta.get("description", "")), nav=nav, body=body,
-                           pygments=pygments_css)
-        (out / name).write_text(page)
-        written.append(out / name)
-    if readme: write_readme(proc / "index.ipynb", {n: s for s, n, _, _ in pages}, cfg)
-    return written
+        name = meta.get("output-file") or nbpath2html(path.name).name
+        stem = Path(name).stem
+        body, images = _markdown(nb, doc_url, f"{stem}_files")
+        for file, data in images.items():
+            (src / file).parent.mkdir(parents=True, exist_ok=True)
+            (src / file).write_bytes(data)
+        title = meta.get("title", stem)
+        (src / f"{stem}.md").write_text(_page(title, meta.get("description", ""), body))
+        nav.append({title: f"{stem}.md"})
+        page_to_nb[name] = path
+        if path.name == "index.ipynb": nav.append({"Get the data": "get_data.md"})
+    get_data = EXTRA_PAGES["get_data.md"].read_text()
+    (src / "get_data.md").write_text(re.sub(r"^---\n.*?\n---\n", "", get_data, flags=re.S))
+    (src / "results.md").write_text(_results_page(src))
+    nav.append({"Results": "results.md"})
+    # no repo_url: the theme would ask api.github.com for the repository's stars on every page
+    config = {"site_name": cfg.title, "site_description": cfg.description,
+              "docs_dir": str(src.resolve()), "site_dir": str(out.resolve()), **MKDOCS, "nav": nav}
+    (work / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    made = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--clean", "-f", str(work / "mkdocs.yml")],
+                          capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    shutil.rmtree(work)
+    if made.returncode != 0: raise RuntimeError(f"mkdocs build failed:\n{made.stderr[-3000:]}")
+    if readme: write_readme(proc / "index.ipynb", {**page_to_nb, "get_data.html": EXTRA_PAGES["get_data.md"]}, cfg)
+    return [out / n for n in page_to_nb] + [out / "get_data.html", out / "results.html"]
 
 
 def write_readme(index_nb: Path, page_to_nb: dict, cfg):
-    "README.md from the processed index notebook; links to pages point at their notebooks."
+    "README.md from the processed index notebook; links to pages point at their notebooks (or the hosted site)."
     nb = nbformat.read(index_nb, as_version=4)
     meta = _frontmatter(nb)
     parts = [f"# {meta.get('title', cfg.title)}\n\n> {meta.get('description', '')}"]
@@ -154,6 +198,7 @@ def check_links(site: Path) -> list[str]:
     "Broken internal links and anchors in the HTML pages of `site`, as messages."
     parsed = {}
     for page in sorted(site.glob("*.html")):
+        if page.name == "404.html": continue  # served for any missing path, so its links are absolute
         p = _Links(); p.feed(page.read_text()); parsed[page.name] = p
     problems = []
     for name, p in parsed.items():
@@ -196,7 +241,7 @@ def main():
     out = Path(args.out)
     pages = build(out, readme=not args.no_readme)
     notebooks = sorted((ROOT / "nbs").glob("*.ipynb"))
-    problems = [] if len(pages) == len(notebooks) else [f"{len(notebooks)} notebooks but {len(pages)} pages"]
+    problems = [] if len(pages) == len(notebooks) + len(EXTRA_PAGES) else [f"{len(notebooks)} notebooks but {len(pages)} pages"]
     problems += check_links(out) + mixed_cells(notebooks)
     print(f"built {len(pages)} pages into {out}: " + ", ".join(p.name for p in pages))
     if problems:
