@@ -41,8 +41,10 @@ MKDOCS = {  # everything but the site's name, folders and navigation
     "plugins": ["search"],
     "extra_css": ["semisuper.css"],
 }
-CSS = """/* outputs look unlike code: a rule on the left, no background */
-.md-typeset .output pre, .md-typeset pre.output { background: none; border-left: 2px solid lightsalmon; }
+CSS = """/* outputs look unlike code: a rule on the left, no background, nothing to copy */
+.md-typeset .output pre { border-left: 2px solid lightsalmon; }
+.md-typeset .output code { background: none; }
+.md-typeset .output button, .md-typeset .output nav { display: none; }
 .md-typeset table:not([class]) { font-size: .7rem; }
 .md-typeset img { max-width: 100%; }
 """
@@ -94,14 +96,36 @@ def _signature_clean(markdown: str) -> str:
     return markdown.replace("__main__.", "")
 
 
+def _as_output(text: str) -> dict:
+    "Printed text as a fenced block of class `output` (nbconvert's Markdown would indent it like code)."
+    fence = "```"
+    while fence in text: fence += "`"
+    return nbformat.v4.new_output("display_data", data={"text/markdown": f"{fence}{{.text .output}}\n{text.rstrip()}\n{fence}\n"})
+
+
+def _outputs(outputs: list) -> list:
+    "A cell's outputs with printed text (consecutive streams joined, plain results) as output blocks."
+    made, text = [], []
+    for out in outputs:
+        plain = out.get("output_type") in ("execute_result", "display_data") and set(out.get("data", {})) == {"text/plain"}
+        if out.get("output_type") == "stream" or plain:
+            text.append(out["text"] if out.get("output_type") == "stream" else "".join(out["data"]["text/plain"]) + "\n")
+            continue
+        if text: made, text = made + [_as_output("".join(text))], []
+        made.append(out)
+    return made + ([_as_output("".join(text))] if text else [])
+
+
 def _markdown(nb, doc_url: str, files: str) -> tuple[str, dict]:
     "A processed notebook as Markdown, and the images its outputs hold (path -> bytes)."
     nb = _prepare(nb, doc_url)
     for cell in nb.cells:
         if cell.cell_type == "markdown":  # the badge as a plain link: the page loads nothing from other hosts
             cell.source = COLAB_BADGE.sub(r"[Open in Colab](\1){ .md-button }", cell.source)
-        for out in cell.get("outputs", []):
+        if cell.cell_type != "code": continue
+        for out in cell.outputs:
             if "text/markdown" in out.get("data", {}): out["data"]["text/markdown"] = _signature_clean(out["data"]["text/markdown"])
+        cell.outputs = _outputs(cell.outputs)
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_input_tags = {"remove_input"}
