@@ -17,7 +17,8 @@ from nbclient import NotebookClient
 for path in sys.argv[1:]:
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": "."}}).execute()
-    out = [o.get("text", "") for o in nb.cells[4].outputs]  # the shared cell that says which data the chapter reads
+    said = [c for c in nb.cells if c.source.startswith("print(describe_data(")]  # the shared cell: which data it reads
+    out = [o.get("text", "") for c in said for o in c.outputs]
     print(path, "ran; setup cell printed:", "".join(out).strip() or "(nothing)")
 """
 
