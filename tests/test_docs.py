@@ -107,6 +107,7 @@ def test_pages_render_markdown_once(site):
     assert "results/label_efficiency.png" in (out / "results.html").read_text() and (out / "results" / "label_efficiency.png").exists()
     data = (out / "get_data.html").read_text()
     assert "10.1016/j.cell.2018.02.010" in data and "kaggle.com/datasets/paultimothymooney/chest-xray-pneumonia" in data
+    assert '<h1 id="get-the-data">Get the data' in data
 
 
 def test_phone_width_search_and_console(site, chromium):

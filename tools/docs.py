@@ -178,8 +178,9 @@ def build(out: Path = ROOT / "_site", readme: bool = True) -> list[Path]:
         nav.append({title: f"{stem}.md"})
         page_to_nb[name] = path
         if path.name == "index.ipynb": nav.append({"Get the data": "get_data.md"})
-    get_data = EXTRA_PAGES["get_data.md"].read_text()
-    (src / "get_data.md").write_text(re.sub(r"^---\n.*?\n---\n", "", get_data, flags=re.S))
+    _, front, text = EXTRA_PAGES["get_data.md"].read_text().split("---\n", 2)  # a Quarto page: YAML front matter, Markdown
+    front = yaml.safe_load(front)
+    (src / "get_data.md").write_text(_page(front["title"], front["description"], text.strip()))
     (src / "results.md").write_text(_results_page(src))
     nav.append({"Results": "results.md"})
     # no repo_url: the theme would ask api.github.com for the repository's stars on every page
@@ -195,7 +196,7 @@ def build(out: Path = ROOT / "_site", readme: bool = True) -> list[Path]:
 
 
 def write_readme(index_nb: Path, page_to_nb: dict, cfg):
-    "README.md from the processed index notebook; links to pages point at their notebooks (or the hosted site)."
+    "README.md from the processed index notebook; links to pages point at their sources (notebooks, `get_data.qmd`)."
     nb = nbformat.read(index_nb, as_version=4)
     meta = _frontmatter(nb)
     parts = [f"# {meta.get('title', cfg.title)}\n\n> {meta.get('description', '')}"]
