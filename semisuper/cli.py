@@ -247,7 +247,8 @@ def show_config(cfg: Config) -> str:
     "Every field of `cfg`: name, value and meaning, one per line."
     values = {name: json.dumps(value) for name, value in dataclasses.asdict(cfg).items()}
     width = max(map(len, values)), min(max(map(len, values.values())), 24)  # a longer value pushes its meaning right
-    return "\n".join(f"{name:<{width[0]}}  {value:<{width[1]}}  {Config.meanings()[name]}" for name, value in values.items())
+    meanings = Config.meanings()
+    return "\n".join(f"{name:<{width[0]}}  {value:<{width[1]}}  {meanings[name]}" for name, value in values.items())
 
 
 @contextlib.contextmanager

@@ -76,19 +76,19 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", methods=None, per
     plan = [(seed, method, percent) for seed in cfg.subset_seeds for method in METHODS.values() if method.name in names
             for percent in ([None] if method.pretraining else [p for p in method.fractions(cfg) if not percents or p in percents])
             if not ((method.pretraining or percent == 100) and seed != first)]  # the same step for every seed
+    paths = [method.model_path(out, percent, seed) for seed, method, percent in plan]
+    done = [p.exists() if m.pretraining else finished(p.parent) is not None for p, (_, m, _) in zip(paths, plan)]
     started, trained, spent = time.time(), 0, 0.0
-    for k, (seed, method, percent) in enumerate(plan, 1):
-        path = method.model_path(out, percent, seed)
-        done = path.exists() if method.pretraining else finished(path.parent) is not None
-        left = len(plan) - k + 1
-        pace = (f"; about {_minutes(spent / trained * left)} left at this run's pace so far" if trained and not done else "")
+    for k, ((seed, method, percent), path) in enumerate(zip(plan, paths), 1):
+        left = done[k - 1:].count(False)  # this step and the later ones still to train
+        pace = (f"; about {_minutes(spent / trained * left)} left at this run's pace so far" if trained and left else "")
         echo(f"step {k} of {len(plan)}: {method.label}" + (f", {percent} % labels, subset seed {seed}" if percent else "")
-             + (" (finished earlier)" if done else f" [{_minutes(time.time() - started)} elapsed{pace}]"))
+             + (" (finished earlier)" if done[k - 1] else f" [{_minutes(time.time() - started)} elapsed{pace}]"))
         models = {n: METHODS[n].model_path(out, percent, seed) for n in method.needs}
         began = time.time()
         run_step(method, Step(cfg, xrays, split, subsets[seed], subset_seed=seed, percent=percent, run=out,
                               folder=path.parent, models=models, verbose=verbose))
-        if not done: trained, spent = trained + 1, spent + time.time() - began
+        if not done[k - 1]: trained, spent = trained + 1, spent + time.time() - began
     rows = finished_rows(out)  # every finished model's row, this invocation's and earlier ones'
     (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     table = results_table(rows, answers=step_answers(out, rows))
