@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose: load_quietly()
     try:
         if args.command == "prepare":
-            prepare_data(data_root(args.data), args.out, size=args.size, seed=args.seed, subset_seed=args.subset_seed,
+            prepare_data(args.data, args.out, size=args.size, seed=args.seed, subset_seed=args.subset_seed,
                          figures=not args.no_figures)
         elif args.command == "config":
             cfg, data = pipeline_config(args)
@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
             write_comparison(args.runs, args.out)
         elif args.command == "evaluate":
             with contextlib.redirect_stdout(sys.stderr):  # progress (decoding, ...) goes to stderr: stdout is the JSON alone
-                report = evaluate_model(args.model, args.manifest, data_root(args.data), args.split)
+                report = evaluate_model(args.model, args.manifest, args.data, args.split)  # each applies data_root
             print(json.dumps(report, indent=2))
         else:
             return _train(args)
