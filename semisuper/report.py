@@ -352,10 +352,12 @@ def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5), answ
         seeds = sorted({r["subset_seed"] for r in rows if r["stage"] == a and r["percent"] == p}
                        & {r["subset_seed"] for r in rows if r["stage"] == b and r["percent"] == p})
         both = paired_answers(answers, [(a, p, s) for s in seeds], answers, [(b, p, s) for s in seeds])
-        if seeds and len(seeds) < max(n1, n2):  # compared on the seeds both finished: show their means there
+        shown = ""  # compared on the seeds both finished: their means there, said as such
+        if seeds and len(seeds) < max(n1, n2):
             on = lambda m: 100 * np.mean([r[metric] for r in rows if r["stage"] == m and r["percent"] == p and r["subset_seed"] in seeds])
             m1, m2 = on(a), on(b)
-        names = f"{METHODS[a].label} {m1:.1f} and {METHODS[b].label} {m2:.1f}"
+            shown = f" on label subset{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+        names = f"{METHODS[a].label} {m1:.1f} and {METHODS[b].label} {m2:.1f}{shown}"
         if both is None:
             out.append(f"- {p} %: {names}: not compared (no per-image test answers for both; n = {n1} and {n2}).")
             continue
@@ -364,7 +366,7 @@ def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5), answ
             (a, m1), (b, m2), (low, high) = (b, m2), (a, m1), (-high, -low)
         paired = (f"paired difference {100 * low:+.1f} to {100 * high:+.1f} points, 95 % interval over {len(seeds)} "
                   f"seed{'s' if len(seeds) > 1 else ''} both finished and {len(both[0])} test images")
-        if low > 0: out.append(f"- {p} %: **{METHODS[a].label}** {m1:.1f} leads {METHODS[b].label} {m2:.1f} ({paired}).")
+        if low > 0: out.append(f"- {p} %: **{METHODS[a].label}** {m1:.1f} leads {METHODS[b].label} {m2:.1f}{shown} ({paired}).")
         else: out.append(f"- {p} %: {names} are level ({paired}).")
     return out
 
