@@ -21,7 +21,7 @@ from .runs import (Config, code_version, finish_step, fingerprint, finished, fin
 from .methods import METHODS, Method, Step, pretrained_origin
 
 # %% auto #0
-__all__ = ['UNTRACED', 'run_step', 'run_pipeline', 'results_table']
+__all__ = ['run_step', 'run_pipeline', 'results_table']
 
 # %% ../nbs/15_pipeline.ipynb #516e5221
 def run_step(method: Method, step: Step) -> dict | None:
@@ -101,14 +101,10 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", methods=None, per
 def _minutes(seconds: float) -> str: return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 # %% ../nbs/15_pipeline.ipynb #8eafef0e
-UNTRACED = "†"  # marks a table cell with steps published before each step recorded its commit and wall-clock
-
-
-def results_table(rows: list[dict], metric: str = "accuracy", percents=None, answers=None, *, mark_untraced: bool = False) -> str:
+def results_table(rows: list[dict], metric: str = "accuracy", percents=None, answers=None) -> str:
     """Markdown table, method x label fraction (default: every one in `rows`), of `metric` in %: mean ± sample std
     over the subset seeds, [the 95 % interval] where `answers` (`step_answers`) hold every seed's answers for the cell
-    (accuracy and AUROC: `bootstrap_interval`), and (n = seeds); with `mark_untraced`, `UNTRACED` after a cell that
-    holds a step without a recorded commit."""
+    (accuracy and AUROC: `bootstrap_interval`), and (n = seeds)."""
     percents = sorted({r["percent"] for r in rows}) if percents is None else list(percents)
     lines = ["| method | " + " | ".join(f"{p} %" for p in percents) + " |", "|---" * (len(percents) + 1) + "|"]
     for method in METHODS.values():
@@ -122,7 +118,6 @@ def results_table(rows: list[dict], metric: str = "accuracy", percents=None, ans
             if metric in ("accuracy", "auroc") and kept is not None:
                 low, high = bootstrap_interval(*kept, metric=metric)
                 text += f" [{100 * low:.1f}, {100 * high:.1f}]"
-            untraced = mark_untraced and any(r.get("commit") is None for r in cell)
-            cells.append(f"{text} (n={len(values)})" + (f" {UNTRACED}" if untraced else ""))
+            cells.append(f"{text} (n={len(values)})")
         if any(c != "–" for c in cells): lines.append(f"| {method.label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

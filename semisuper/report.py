@@ -17,14 +17,15 @@ from .data import load_xrays, make_split
 from .runs import (NOT_SHAPING, Config, changed_settings, finished_rows, merge_rows, paired_answers, preset,
                             publish_run, published_rows, step_answers)
 from .methods import METHODS, commands
-from .pipeline import UNTRACED, results_table
+from .pipeline import results_table
 from .training import bootstrap_interval, read_log
 
 # %% auto #0
-__all__ = ['REFERENCE', 'ANCHORS', 'KIND_COLOURS', 'summarize', 'reference_table', 'anchor_table', 'side_by_side',
-           'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy', 'embedding_map', 'reproduce_command',
-           'compute_spent', 'read_runs', 'write_report', 'rebuilding_command', 'leaders', 'write_comparison',
-           'keep_epoch_pairs', 'validation_dependence', 'split_groups', 'split_variation']
+__all__ = ['REFERENCE', 'ANCHORS', 'KIND_COLOURS', 'UNTRACED_HEADING', 'summarize', 'reference_table', 'anchor_table',
+           'side_by_side', 'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy', 'embedding_map',
+           'reproduce_command', 'compute_spent', 'by_provenance', 'read_runs', 'write_report', 'rebuilding_command',
+           'leaders', 'write_comparison', 'keep_epoch_pairs', 'validation_dependence', 'split_groups',
+           'split_variation']
 
 # %% ../nbs/16_report.ipynb #0bd5c7e9
 REFERENCE = {"baseline": {100: 98.9}, "finetune": {1: 94.5, 2: 96.8, 5: 97.1}, "distill": {1: 96.3, 2: 97.6, 5: 98.1}}
@@ -239,12 +240,30 @@ def compute_spent(rows: list[dict], record) -> str:
     return text
 
 
-def _untraced_note(rows: list[dict]) -> list[str]:
-    "The legend of `UNTRACED`, where a record has such steps."
-    if not (n := sum(r.get("commit") is None for r in rows)): return []
-    return [f"{UNTRACED} The cell holds some of the {n} steps published before each step recorded its commit and "
-            "wall-clock (and its answer per test image): they are to be re-run, and until then their numbers are not "
-            "traced to the code that made them.", ""]
+def by_provenance(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The steps that recorded their commit (with wall-clock and answers per test image), and those published before
+    steps did: the second are kept out of the tables until re-run, since nothing traces them to the code that made them."""
+    return [r for r in rows if r.get("commit")], [r for r in rows if not r.get("commit")]
+
+
+UNTRACED_HEADING = "Steps without provenance, to be re-run"
+
+
+def _untraced_section(untraced: dict, tables) -> list[str]:
+    "The closing section of a report or comparison: each record's `untraced` steps, in `tables(name, rows)`."
+    if not any(untraced.values()): return []
+    text = [f"## {UNTRACED_HEADING}", "", "Published before each step recorded its commit, wall-clock and answer per "
+            "test image: nothing traces these numbers to the code that made them and they cannot be paired, so they "
+            "stay out of the tables above until they are re-run.", ""]
+    for name, rows in untraced.items():
+        if rows: text += [f"### {name}: {len(rows)} step{'s' * (len(rows) != 1)}", "", *tables(name, rows)]
+    return text
+
+
+def _moved(rows: list[dict]) -> list[str]:
+    "What a record's tables say when every step is untraced."
+    return [f"No step of this record has its provenance yet: its {len(rows)} earlier steps are in "
+            f"\"{UNTRACED_HEADING}\" at the end of this page.", ""]
 
 
 def _made_on(rows: list[dict]) -> str:
@@ -262,6 +281,20 @@ def read_runs(run_dirs) -> dict:
         config = {"out": str(run_dir), **json.loads((run_dir / "config.json").read_text())}  # a record names its run folder
         runs[run_dir.name] = (run_dir, config, merge_rows(published_rows(run_dir), finished_rows(run_dir)))
     return runs
+
+
+def _record_tables(rows: list[dict], answers, protocol: str, level: str = "###") -> list[str]:
+    "A record's tables of test metrics: accuracy, beside the reference (and the anchors), AUROC, sensitivity, specificity."
+    text = [f"{level} Test accuracy (%)", "", results_table(rows, answers=answers), "",
+            f"{level} Beside the reference", "", reference_table(rows), ""]
+    if protocol == "official":
+        text += [f"{level} Beside the published anchors (official test split, every label)", "", anchor_table(rows), ""]
+    if protocol != "remix":
+        text += ["The reference's numbers are on the image-level (`remix`) split, so this comparison is only "
+                 "indicative: here no patient has images on both sides.", ""]
+    return text + [f"{level} AUROC (%)", "", results_table(rows, "auroc", answers=answers), "",
+                   f"{level} Sensitivity (%)", "", results_table(rows, "sensitivity"), "",
+                   f"{level} Specificity (%)", "", results_table(rows, "specificity"), ""]
 
 
 def write_report(run_dirs, out="results", data=None, embeddings: bool = True, echo=print) -> Path:
@@ -284,25 +317,18 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
             "![label efficiency](label_efficiency.png)", ""]
     if (out / "DISCUSSION.md").exists():  # hand-written reading of these numbers, kept beside the generated report
         text[3:3] = ["What the numbers say, where they fall short and what would close the gap: [DISCUSSION.md](DISCUSSION.md).", ""]
+    untraced = {}  # record -> its steps published before steps recorded their provenance: shown at the end
     for name, (dest, config, rows) in runs.items():
         echo(f"{name}: {len(rows)} finished steps")
         run_dir, answers = sources[name], step_answers(dest, rows)
+        traced, untraced[name] = by_provenance(rows)
         plt.close(plot_training_curves(dest / "logs", dest / "training_curves.png"))
         text += [_heading(name, config, rows), "", "Reproduce (finished steps are skipped, an interrupted one resumes):", "",
                  f"```\n{reproduce_command(config, backend=_backend(rows, simclrv2, config['backend']))}\n```", "",
                  f"Made on: {_made_on(rows)}. Training time on record: {compute_spent(rows, dest)}. Split manifests (which image is in train/val/test, and "
-                 f"the smallest label fraction that includes it): [{name}/manifests]({name}/manifests).", "",
-                 "### Test accuracy (%)", "", results_table(rows, answers=answers, mark_untraced=True), "", *_untraced_note(rows),
-                 "### Beside the reference", "",
-                 reference_table(rows), ""]
-        if config["protocol"] == "official":
-            text += ["### Beside the published anchors (official test split, every label)", "", anchor_table(rows), ""]
-        if config["protocol"] != "remix":
-            text += ["The reference's numbers are on the image-level (`remix`) split, so this comparison is only "
-                     "indicative: here no patient has images on both sides.", ""]
-        text += ["### AUROC (%)", "", results_table(rows, "auroc", answers=answers, mark_untraced=True), "", "### Sensitivity (%)", "",
-                 results_table(rows, "sensitivity"), "", "### Specificity (%)", "", results_table(rows, "specificity"), "",
-                 "### Every step", "", _per_seed_table(rows), "",
+                 f"the smallest label fraction that includes it): [{name}/manifests]({name}/manifests).", ""]
+        text += _record_tables(traced, answers, config["protocol"]) if traced else _moved(untraced[name])
+        text += ["### Every step", "", _per_seed_table(rows), "",
                  f"![training curves]({name}/training_curves.png)", ""]
         if embeddings and (run_dir / "pretrain" / "simclr.keras").exists():
             found = embedding_map(run_dir, data, dest / "embeddings.png")
@@ -314,7 +340,9 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
                      f"10-nearest-neighbour vote in the features has balanced accuracy {knn:.3f}:", "",
                      f"![embeddings]({name}/embeddings.png)", ""]
     for group in split_groups(runs):  # the same settings on other splits, each with its own Stage 1
-        records = {runs[n][1].get("split_seed", 0): runs[n][2] for n in group}
+        records = {}  # split seed -> its traced steps (a split re-run for provenance joins its earlier record)
+        for n in group: records.setdefault(runs[n][1].get("split_seed", 0), []).extend(by_provenance(runs[n][2])[0])
+        if len(records := {s: rows for s, rows in records.items() if rows}) < 2: continue
         text += [f"## How much the split and Stage 1 move the numbers: {', '.join(group)}", "",
                  "Label-subset seed 0 on each split seed (its own train/validation/test patients and its own Stage 1). "
                  "Test accuracy (%), then AUROC (%):", "", split_variation(records), "", split_variation(records, "auroc"), ""]
@@ -325,6 +353,7 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
                  "accuracy, chosen with every validation label. Test accuracy (%), then AUROC (%):", "",
                  validation_dependence(pair[0][0], pair[1][0], pair[0][1], pair[1][1]), "",
                  validation_dependence(pair[0][0], pair[1][0], pair[0][1], pair[1][1], "auroc"), ""]
+    text += _untraced_section(untraced, lambda name, rows: _record_tables(rows, None, runs[name][1]["protocol"], "####"))
     (out / "RESULTS.md").write_text("\n".join(text))
     echo(f"wrote {out / 'RESULTS.md'}")
     return out / "RESULTS.md"
@@ -371,6 +400,15 @@ def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5), answ
     return out
 
 
+def _compared(rows: list[dict], answers, level: str = "###", leads: bool = True) -> list[str]:
+    "Accuracy and AUROC tables at 1, 2 and 5 % of the labels and, with `leads`, who leads at each (`leaders`)."
+    text = []
+    for metric, title in (("accuracy", "Test accuracy (%)"), ("auroc", "AUROC (%)")):
+        text += [f"{level} {title}", "", results_table(rows, metric, (1, 2, 5), answers), ""]
+        if leads: text += ["Who leads:", "", *(leaders(rows, metric, answers=answers) or ["- not enough methods finished yet"]), ""]
+    return text
+
+
 def write_comparison(run_dirs, out="results", echo=print) -> Path:
     "COMPARISON.md and comparison.png in `out`: every method of each run folder, accuracy and AUROC, leaders."
     out = Path(out)
@@ -387,19 +425,18 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
             "0; steps without per-image answers are not compared. Active learning starts from the 1 % subset and "
             "ends at 5 %.", "",
             "![every method](comparison.png)", ""]
+    untraced = {}  # record -> its steps published before steps recorded their provenance: shown at the end
     for name, (run_dir, config, rows) in runs.items():
         echo(f"{name}: {len(rows)} finished steps")
+        traced, untraced[name] = by_provenance(rows)
         commands = set()
         for stage in {r["stage"] for r in rows}:  # each method under the backend that ran it
             env, args = reproduce_command(config, backend=_backend(rows, (stage,), config["backend"])).split(" semisuper run ", 1)
             commands.add(f"{env} semisuper {rebuilding_command(stage)} {args}")
         text += [_heading(name, config, rows), "",
                  "Commands (finished steps are skipped, an interrupted one resumes; `active` needs the run's Stage 1):", "",
-                 "```", *sorted(commands), "```", "", "### Test accuracy (%)", "", results_table(rows, percents=(1, 2, 5), answers=answers[name], mark_untraced=True), "",
-                 *_untraced_note(rows),
-                 "Who leads:", "", *(leaders(rows, answers=answers[name]) or ["- not enough methods finished yet"]), "",
-                 "### AUROC (%)", "", results_table(rows, "auroc", (1, 2, 5), answers[name], mark_untraced=True), "", "Who leads:", "",
-                 *(leaders(rows, "auroc", answers=answers[name]) or ["- not enough methods finished yet"]), ""]
+                 "```", *sorted(commands), "```", "", *(_compared(traced, answers[name]) if traced else _moved(untraced[name]))]
+    text += _untraced_section(untraced, lambda name, rows: _compared(rows, None, "####", leads=False))
     path = out / "COMPARISON.md"
     path.write_text("\n".join(text))
     echo(f"wrote {path}")
