@@ -342,7 +342,8 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
     for group in split_groups(runs):  # the same settings on other splits, each with its own Stage 1
         records = {}  # split seed -> its traced steps (a split re-run for provenance joins its earlier record)
         for n in group: records.setdefault(runs[n][1].get("split_seed", 0), []).extend(by_provenance(runs[n][2])[0])
-        if len(records := {s: rows for s, rows in records.items() if rows}) < 2: continue
+        records = {s: rows for s, rows in records.items() if rows}
+        if len(records) < 2: continue
         text += [f"## How much the split and Stage 1 move the numbers: {', '.join(group)}", "",
                  "Label-subset seed 0 on each split seed (its own train/validation/test patients and its own Stage 1). "
                  "Test accuracy (%), then AUROC (%):", "", split_variation(records), "", split_variation(records, "auroc"), ""]
