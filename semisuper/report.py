@@ -22,8 +22,8 @@ from .training import bootstrap_interval, read_log
 
 # %% auto #0
 __all__ = ['REFERENCE', 'ANCHORS', 'KIND_COLOURS', 'UNTRACED_HEADING', 'summarize', 'reference_table', 'anchor_table',
-           'side_by_side', 'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy', 'embedding_map',
-           'reproduce_command', 'compute_spent', 'by_provenance', 'read_runs', 'write_report', 'rebuilding_command',
+           'side_by_side', 'by_provenance', 'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy',
+           'embedding_map', 'reproduce_command', 'compute_spent', 'read_runs', 'write_report', 'rebuilding_command',
            'leaders', 'write_comparison', 'keep_epoch_pairs', 'validation_dependence', 'split_groups',
            'split_variation']
 
@@ -90,16 +90,27 @@ def side_by_side() -> list[str]:
     return [m.name for m in scored if sum(o.command == m.command for o in scored) > 1]
 
 
+def by_provenance(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The steps that recorded their commit (with wall-clock and answers per test image), and those published before
+    steps did: the second are kept out of the tables until re-run, since nothing traces them to the code that made them."""
+    return [r for r in rows if r.get("commit")], [r for r in rows if not r.get("commit")]
+
+
 def plot_label_efficiency(runs: dict[str, list[dict]], path=None, metric: str = "accuracy", stages=None):
     """Mean ± std of `metric` against the label fraction for `stages`, one panel per run, the reference's points
     hollow (`stages`: method names, default every scored method). Each method keeps its registry colour in every
     panel. Active-learning points (diamonds, all at 5 %) are drawn side by side just right of their fraction so
-    their error bars do not hide each other; one legend beside the panels names every method of any panel."""
+    their error bars do not hide each other; one legend beside the panels names every method of any panel. Steps
+    without provenance (`by_provenance`) are left out, as in the tables, unless a record has no other: then they are
+    drawn hollow and its panel's title says so."""
     plt = _pyplot()
     beside = side_by_side()
     fig, axes = plt.subplots(1, len(runs), figsize=(5 * len(runs), 3.8), squeeze=False, sharey=True)
+    hollow = []  # panels of records with no traced step
     for ax, (name, rows) in zip(axes[0], runs.items()):
-        stats = summarize(rows, metric)
+        traced, untraced = by_provenance(rows)
+        if untraced and not traced: hollow.append(ax)
+        stats = summarize(traced or untraced, metric)
         for stage, label, colour in ((m.name, m.label, m.colour) for m in METHODS.values() if not m.pretraining):
             if stages is not None and stage not in stages: continue
             points = sorted((p, *v) for (s, p), v in stats.items() if s == stage)
@@ -107,17 +118,18 @@ def plot_label_efficiency(runs: dict[str, list[dict]], path=None, metric: str = 
                 p, mean, std, _ = map(np.array, zip(*points))
                 if stage in beside: p = p * 1.06 ** (beside.index(stage) + 1)
                 ax.errorbar(p, mean, yerr=np.nan_to_num(std), marker="D" if stage in beside else "o", capsize=3, color=colour,
-                            label=label)
+                            markerfacecolor="none" if ax in hollow else None, label=label)
             if metric == "accuracy" and stage in REFERENCE:
                 ref = sorted(REFERENCE[stage].items())
                 ax.plot(*zip(*ref), linestyle="none", marker="s", markerfacecolor="none", color=colour,
                         label=f"{label}, reference")
-        ax.set(xscale="log", xlabel="labelled training images (%)", title=name)
+        ax.set(xscale="log", xlabel="labelled training images (%)",
+               title=f"{name}: no provenance, to be re-run" if ax in hollow else name)
         ax.set_xticks([1, 2, 5, 10, 100], ["1", "2", "5", "10", "100"])
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel(f"test {metric} (%)")
     named = {}  # label -> handle, across panels, in the order methods are drawn
-    for ax in axes[0]:
+    for ax in sorted(axes[0], key=lambda ax: ax in hollow):  # a filled marker names a method where one was drawn
         for handle, label in zip(*ax.get_legend_handles_labels()): named.setdefault(label, handle)
     fig.tight_layout()
     fig.legend(named.values(), named.keys(), fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
@@ -238,12 +250,6 @@ def compute_spent(rows: list[dict], record) -> str:
     if untimed := sum(r.get("seconds") is None for r in rows):
         text += f"; {untimed} older steps kept no time"
     return text
-
-
-def by_provenance(rows: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The steps that recorded their commit (with wall-clock and answers per test image), and those published before
-    steps did: the second are kept out of the tables until re-run, since nothing traces them to the code that made them."""
-    return [r for r in rows if r.get("commit")], [r for r in rows if not r.get("commit")]
 
 
 UNTRACED_HEADING = "Steps without provenance, to be re-run"
