@@ -71,3 +71,35 @@ assert np.allclose(keras.ops.convert_to_numpy(new(np.load("{tmp_path}/x.npy"))),
     assert checked.returncode == 0, tail(checked)
     again = run([sys.executable, "tools/upgrade_classifier.py", f"{tmp_path}/new.keras", f"{tmp_path}/newer.keras"], env=env)
     assert again.returncode != 0 and "is a Classifier already" in again.stderr, tail(again)
+
+
+def test_targets_reads_each_record_against_its_protocol_target(tmp_path):
+    "tools/targets.py: met only on a mean of n >= 3 above both thresholds; gaps signed; untraced used only when alone."
+    import json
+    from targets import official, patient
+
+    def record(name, protocol, rows):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "config.json").write_text(json.dumps({"protocol": protocol}))
+        (folder / "results.json").write_text(json.dumps(rows))
+        return folder
+
+    step = lambda stage, percent, seed, acc, auroc=None, commit="0a1b2c3": dict(
+        stage=stage, percent=percent, subset_seed=seed, accuracy=acc, auroc=auroc, commit=commit)
+    made = record("cpu-official", "official", [
+        *(step("finetune", 5, s, a, 0.985) for s, a in enumerate((0.91, 0.92, 0.93))),  # mean 92.0, AUROC 98.5
+        *(step("distill", 5, s, 0.93, 0.97) for s in range(3)),  # accurate enough, AUROC short
+        step("fixmatch_stage1", 5, 0, 0.99, 0.999),  # one seed
+        step("baseline", 5, 0, 0.99, 0.999),  # not semi-supervised: never a candidate
+        *(step("finetune", 1, s, 0.88) for s in range(3)), step("distill", 1, 0, 0.95, commit=None)])  # untraced: left out
+    lines = official(made, 5, 91.6, 98.0)
+    assert lines[1] == "  FixMatch from Stage 1: accuracy 99.0 (+7.4), AUROC 99.9 (+1.9), n=1: too few seeds"
+    assert lines[2] == "  Stage 3 (distill): accuracy 93.0 (+1.4), AUROC 97.0 (-1.0), n=3: missed"
+    assert lines[3] == "  Stage 2 (fine-tune): accuracy 92.0 (+0.4), AUROC 98.5 (+0.5), n=3: MET"
+    assert len(lines) == 4
+    assert official(made, 1, 89.3, None)[1:] == ["  Stage 2 (fine-tune): accuracy 88.0 (-1.3), n=3: missed"]
+    old = record("cpu-patient", "patient", [step("baseline", 100, 0, 0.95, commit=None), step("finetune", 2, 0, 0.94, commit=None),
+                                            step("distill", 2, 0, 0.93, commit=None)])
+    assert patient(old) == ["cpu-patient (steps without provenance), 2 %, SimCLRv2 family within 1.5 of FSL at 100 % (95.0, n=1):",
+                            "  Stage 2 (fine-tune): 94.0 (-1.0), n=1: MET", "  Stage 3 (distill): 93.0 (-2.0), n=1: missed"]
