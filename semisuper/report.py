@@ -354,7 +354,9 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
                  "Label-subset seed 0 on each split seed (its own train/validation/test patients and its own Stage 1). "
                  "Test accuracy (%), then AUROC (%):", "", split_variation(records), "", split_variation(records, "auroc"), ""]
     for best, last in keep_epoch_pairs(runs):  # the same settings, kept epoch aside: what validation labels buy
-        pair = [(runs[n][2], step_answers(runs[n][0], runs[n][2])) for n in (best, last)]
+        traced = {n: by_provenance(runs[n][2])[0] for n in (best, last)}  # as in the tables: untraced steps are not paired
+        if not all(traced.values()): continue
+        pair = [(traced[n], step_answers(runs[n][0], traced[n])) for n in (best, last)]
         text += [f"## How much {best} leans on its validation labels: beside {last}", "",
                  f"`{last}` keeps each step's last epoch (a fixed schedule); `{best}` the epoch of best validation "
                  "accuracy, chosen with every validation label. Test accuracy (%), then AUROC (%):", "",
