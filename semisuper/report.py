@@ -334,8 +334,8 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
                  f"Made on: {_made_on(rows)}. Training time on record: {compute_spent(rows, dest)}. Split manifests (which image is in train/val/test, and "
                  f"the smallest label fraction that includes it): [{name}/manifests]({name}/manifests).", ""]
         text += _record_tables(traced, answers, config["protocol"]) if traced else _moved(untraced[name])
-        text += ["### Every step", "", _per_seed_table(rows), "",
-                 f"![training curves]({name}/training_curves.png)", ""]
+        if traced: text += ["### Every step", "", _per_seed_table(traced), ""]
+        text += [f"![training curves]({name}/training_curves.png)", ""]
         if embeddings and (run_dir / "pretrain" / "simclr.keras").exists():
             found = embedding_map(run_dir, data, dest / "embeddings.png")
             plt.close(found["figure"])
@@ -362,7 +362,8 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
                  "accuracy, chosen with every validation label. Test accuracy (%), then AUROC (%):", "",
                  validation_dependence(pair[0][0], pair[1][0], pair[0][1], pair[1][1]), "",
                  validation_dependence(pair[0][0], pair[1][0], pair[0][1], pair[1][1], "auroc"), ""]
-    text += _untraced_section(untraced, lambda name, rows: _record_tables(rows, None, runs[name][1]["protocol"], "####"))
+    text += _untraced_section(untraced, lambda name, rows: [*_record_tables(rows, None, runs[name][1]["protocol"], "####"),
+                                                             "#### Every step", "", _per_seed_table(rows), ""])
     (out / "RESULTS.md").write_text("\n".join(text))
     echo(f"wrote {out / 'RESULTS.md'}")
     return out / "RESULTS.md"
