@@ -13,7 +13,7 @@ from pathlib import Path
 
 from semisuper.cli import load_quietly
 
-load_quietly()  # before the report's imports load TensorFlow: no start-up log lines around the figures
+load_quietly()  # before the report's imports load TensorFlow: no start-up log lines among the printed ones
 from semisuper.methods import METHODS  # noqa: E402
 from semisuper.report import by_provenance, summarize  # noqa: E402
 from semisuper.runs import published_rows  # noqa: E402
