@@ -290,7 +290,8 @@ def read_runs(run_dirs) -> dict:
 
 
 def _record_tables(rows: list[dict], answers, protocol: str, level: str = "###") -> list[str]:
-    "A record's tables of test metrics: accuracy, beside the reference (and the anchors), AUROC, sensitivity, specificity."
+    """A record's tables of test metrics: accuracy, beside the reference (and the anchors), AUROC, sensitivity,
+    specificity, then every step."""
     text = [f"{level} Test accuracy (%)", "", results_table(rows, answers=answers), "",
             f"{level} Beside the reference", "", reference_table(rows), ""]
     if protocol == "official":
@@ -300,7 +301,8 @@ def _record_tables(rows: list[dict], answers, protocol: str, level: str = "###")
                  "indicative: here no patient has images on both sides.", ""]
     return text + [f"{level} AUROC (%)", "", results_table(rows, "auroc", answers=answers), "",
                    f"{level} Sensitivity (%)", "", results_table(rows, "sensitivity"), "",
-                   f"{level} Specificity (%)", "", results_table(rows, "specificity"), ""]
+                   f"{level} Specificity (%)", "", results_table(rows, "specificity"), "",
+                   f"{level} Every step", "", _per_seed_table(rows), ""]
 
 
 def write_report(run_dirs, out="results", data=None, embeddings: bool = True, echo=print) -> Path:
@@ -334,7 +336,6 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
                  f"Made on: {_made_on(rows)}. Training time on record: {compute_spent(rows, dest)}. Split manifests (which image is in train/val/test, and "
                  f"the smallest label fraction that includes it): [{name}/manifests]({name}/manifests).", ""]
         text += _record_tables(traced, answers, config["protocol"]) if traced else _moved(untraced[name])
-        if traced: text += ["### Every step", "", _per_seed_table(traced), ""]
         text += [f"![training curves]({name}/training_curves.png)", ""]
         if embeddings and (run_dir / "pretrain" / "simclr.keras").exists():
             found = embedding_map(run_dir, data, dest / "embeddings.png")
@@ -362,8 +363,7 @@ def write_report(run_dirs, out="results", data=None, embeddings: bool = True, ec
                  "accuracy, chosen with every validation label. Test accuracy (%), then AUROC (%):", "",
                  validation_dependence(pair[0][0], pair[1][0], pair[0][1], pair[1][1]), "",
                  validation_dependence(pair[0][0], pair[1][0], pair[0][1], pair[1][1], "auroc"), ""]
-    text += _untraced_section(untraced, lambda name, rows: [*_record_tables(rows, None, runs[name][1]["protocol"], "####"),
-                                                             "#### Every step", "", _per_seed_table(rows), ""])
+    text += _untraced_section(untraced, lambda name, rows: _record_tables(rows, None, runs[name][1]["protocol"], "####"))
     (out / "RESULTS.md").write_text("\n".join(text))
     echo(f"wrote {out / 'RESULTS.md'}")
     return out / "RESULTS.md"
