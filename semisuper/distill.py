@@ -75,7 +75,7 @@ def distill(teacher: keras.Model, student: keras.Model, images, labels, val_imag
                   weighted_metrics=[MaskedAccuracy()])  # weighted: padding on several devices counts 0
     train = supervised_dataset(images, labels, batch_size, augment, seed, training=True)
     val = supervised_dataset(val_images, np.asarray(val_labels).astype(np.int32), 256, training=False)
-    model(np.asarray(images[:1], "float32") / 255.0)  # built before fit: BackupAndRestore needs the variables
+    model(np.asarray(images[:1], "float32") / 255.0)  # built before fit: resuming restores into its variables
     fit_safely(model, train, run_dir, epochs, steps_per_epoch, validation_data=val, monitor=monitor,
                target=student, tensorboard=tensorboard, verbose=verbose)
     return student

@@ -193,7 +193,7 @@ class _SwapEMAWeights(keras.callbacks.SwapEMAWeights):
         self.first_epoch = True
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self.first_epoch and epoch > 0: _mark_average_in_model(self)  # BackupAndRestore saved at an epoch end
+        if self.first_epoch and epoch > 0: _mark_average_in_model(self)  # the backup was saved at an epoch end
         self.first_epoch = False
         super().on_epoch_begin(epoch, logs)
 
@@ -222,7 +222,7 @@ def train_fixmatch(classifier: keras.Model, images, labels, unlabelled, val_imag
     optimizer = adamw_cosine(classifier, learning_rate, total, warmup_epochs * steps_per_epoch, weight_decay,
                              use_ema=True, ema_momentum=ema_momentum)
     model.compile(optimizer)
-    model(np.zeros((1, *np.shape(images)[1:]), "float32"))  # built before fit: BackupAndRestore needs the variables
+    model(np.zeros((1, *np.shape(images)[1:]), "float32"))  # built before fit: resuming restores into its variables
     val = supervised_dataset(val_images, np.asarray(val_labels).astype(np.int32), 256, training=False)
     fit_safely(model, data, run_dir, epochs, steps_per_epoch, validation_data=val, monitor=monitor,
                target=classifier, callbacks=[_SwapEMAWeights()], tensorboard=tensorboard, verbose=verbose)

@@ -193,7 +193,7 @@ def train_mean_teacher(student: keras.Model, images, labels, unlabelled, val_ima
     teacher = twin(student, "teacher")
     model = MeanTeacher(student, teacher, momentum, consistency, int(ramp_fraction * total), name="mean_teacher")
     model.compile(adamw_cosine(student, learning_rate, total, warmup_epochs * steps_per_epoch, weight_decay))
-    model(np.zeros((1, *np.shape(images)[1:]), "float32"))  # built before fit: BackupAndRestore needs the variables
+    model(np.zeros((1, *np.shape(images)[1:]), "float32"))  # built before fit: resuming restores into its variables
     val = supervised_dataset(val_images, np.asarray(val_labels).astype(np.int32), 256, training=False)
     fit_safely(model, data, run_dir, epochs, steps_per_epoch, validation_data=val, monitor=monitor, target=teacher,
                tensorboard=tensorboard, verbose=verbose)

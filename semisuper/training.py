@@ -12,6 +12,8 @@ import functools
 import json
 import logging
 import math
+import os
+import shutil
 from pathlib import Path
 
 import keras
@@ -20,9 +22,10 @@ import numpy as np
 from .data import tensorflow
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'KEEP_EPOCHS', 'set_seed', 'set_precision', 'distribution_scope', 'replicas', 'KeepBest', 'StopOnNaN',
-           'TrainingDiverged', 'training_callbacks', 'monitor_for', 'fit_safely', 'pad_for_devices', 'read_log',
-           'auroc', 'binary_report', 'predict_all', 'predict_positive', 'bootstrap_interval']
+__all__ = ['PRECISIONS', 'KEEP_EPOCHS', 'set_seed', 'set_precision', 'distribution_scope', 'replicas', 'save_weights_atomically',
+           'KeepBest', 'StopOnNaN', 'Backup', 'latest_backup', 'backed_up_epochs', 'TrainingDiverged',
+           'training_callbacks', 'monitor_for', 'fit_safely', 'pad_for_devices', 'read_log', 'auroc', 'binary_report',
+           'predict_all', 'predict_positive', 'bootstrap_interval']
 
 # %% ../nbs/05_training.ipynb #ae4637d6
 def _not_a_retrace(record) -> bool: return "triggered tf.function retracing" not in record.getMessage()
@@ -91,6 +94,15 @@ def replicas() -> int:
     return 1
 
 # %% ../nbs/05_training.ipynb #229241af
+def save_weights_atomically(model, path) -> None:
+    "`model.save_weights(path)` written to a sibling file, then renamed over `path`: a kill mid-write leaves the old file whole."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name("partial-" + path.name)
+    model.save_weights(partial)
+    os.replace(partial, path)
+
+
 class KeepBest(keras.callbacks.Callback):
     "Save `target`'s weights (default: the trained model) at each best `monitor` value; restore the best at the end."
 
@@ -115,8 +127,7 @@ class KeepBest(keras.callbacks.Callback):
         value = float(value)
         if math.isfinite(value) and self._better(value):
             self.best, self.best_epoch = value, epoch + 1
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            (self.target or self.model).save_weights(self.path)
+            save_weights_atomically(self.target or self.model, self.path)
             self.state_path.write_text(json.dumps({"monitor": self.monitor, "best": value, "epoch": epoch + 1}))
 
     def on_train_end(self, logs=None):
@@ -139,6 +150,41 @@ class StopOnNaN(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class Backup(keras.callbacks.Callback):
+    """Save the weights, the optimizer state and the epoch at each finished epoch (`epoch-0007.weights.h5` in `folder`,
+    written atomically); load them back when training starts. `fit_safely` starts `fit` at `backed_up_epochs`."""
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = Path(folder)
+
+    def on_train_begin(self, logs=None):
+        if (path := latest_backup(self.folder)) is None: return
+        if not self.model.built: raise ValueError("build the model before fit: resuming restores into its variables")
+        if self.model.optimizer is not None and not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)  # its state is in the backup too
+        try: self.model.load_weights(path)
+        except Exception as e:  # complete files only are renamed in: this is a damaged disk or a foreign file
+            raise RuntimeError(f"cannot read the backup {path} ({type(e).__name__}: {e}); "
+                               "delete it to start this step over") from e
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not math.isfinite(float((logs or {}).get("loss", 0.0))): return  # never back up a diverged model
+        save_weights_atomically(self.model, path := self.folder / f"epoch-{epoch + 1:04d}.weights.h5")
+        for old in self.folder.glob("epoch-*.weights.h5"):
+            if old != path: old.unlink()
+
+
+def latest_backup(folder) -> Path | None:
+    "The newest complete backup in `folder` (a write cut short is named `partial-...` and never counts)."
+    return max(Path(folder).glob("epoch-*.weights.h5"), default=None)
+
+
+def backed_up_epochs(folder) -> int:
+    "How many epochs the newest backup in `folder` has finished (0 without one)."
+    return 0 if (path := latest_backup(folder)) is None else int(path.name.split("-")[1].split(".")[0])
+
+
 class TrainingDiverged(RuntimeError):
     "The loss became NaN or infinite."
 
@@ -151,7 +197,7 @@ def training_callbacks(run_dir, monitor: str | None = None, mode: str = "max", t
     callbacks = [keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=True), StopOnNaN()]
     if tensorboard: callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), write_graph=False))
     if monitor: callbacks.append(KeepBest(run_dir / "best.weights.h5", monitor, mode, target))
-    callbacks.append(keras.callbacks.BackupAndRestore(str(run_dir / "backup"), save_freq="epoch", delete_checkpoint=True))
+    callbacks.append(Backup(run_dir / "backup"))
     return callbacks
 
 
@@ -177,8 +223,9 @@ def fit_safely(model, data, run_dir, epochs: int, steps_per_epoch: int | None = 
         if validation_data is not None: validation_data = pad_for_devices(validation_data, n)
     standard = training_callbacks(run_dir, monitor, mode, target, tensorboard)
     x, y = data if isinstance(data, tuple) else (data, None)  # arrays come as (x, y); datasets as they are
+    done = backed_up_epochs(Path(run_dir) / "backup")  # a rerun starts after the last finished epoch
     history = model.fit(x, y, epochs=epochs, steps_per_epoch=steps_per_epoch, validation_data=validation_data,
-                        callbacks=[*callbacks, *standard], verbose=verbose,
+                        callbacks=[*callbacks, *standard], verbose=verbose, initial_epoch=done,
                         shuffle=y is not None)  # arrays are shuffled here; a dataset shuffles itself (Keras warns otherwise)
     nan = next(c for c in standard if isinstance(c, StopOnNaN))
     if nan.where:
@@ -186,6 +233,7 @@ def fit_safely(model, data, run_dir, epochs: int, steps_per_epoch: int | None = 
         raise TrainingDiverged(f"training loss became {loss} at epoch {epoch}, batch {batch} (run folder {run_dir}); "
                                "lower the learning rate, or train in float32 if mixed precision is on. "
                                "Running again resumes from the last finished epoch.")
+    shutil.rmtree(Path(run_dir) / "backup", ignore_errors=True)  # finished: nothing left to resume
     return history
 
 
