@@ -23,9 +23,9 @@ from .data import tensorflow
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'KEEP_EPOCHS', 'set_seed', 'set_precision', 'distribution_scope', 'replicas', 'save_weights_atomically',
-           'KeepBest', 'StopOnNaN', 'Backup', 'latest_backup', 'backed_up_epochs', 'TrainingDiverged',
-           'training_callbacks', 'monitor_for', 'fit_safely', 'pad_for_devices', 'read_log', 'auroc', 'binary_report',
-           'predict_all', 'predict_positive', 'bootstrap_interval']
+           'KeepBest', 'StopOnNaN', 'Backup', 'latest_backup', 'adopt_keras_backup', 'backed_up_epochs',
+           'TrainingDiverged', 'training_callbacks', 'monitor_for', 'fit_safely', 'pad_for_devices', 'read_log',
+           'auroc', 'binary_report', 'predict_all', 'predict_positive', 'bootstrap_interval']
 
 # %% ../nbs/05_training.ipynb #ae4637d6
 def _not_a_retrace(record) -> bool: return "triggered tf.function retracing" not in record.getMessage()
@@ -180,6 +180,20 @@ def latest_backup(folder) -> Path | None:
     return max(Path(folder).glob("epoch-*.weights.h5"), default=None)
 
 
+def adopt_keras_backup(folder) -> None:
+    """Let a run backed up by `keras.callbacks.BackupAndRestore` (semisuper before `Backup`) resume: its
+    `latest.weights.h5` is renamed to `Backup`'s name for the epoch its `training_metadata.json` records."""
+    folder = Path(folder)
+    weights, metadata = folder / "latest.weights.h5", folder / "training_metadata.json"
+    if not (weights.exists() and metadata.exists()) or latest_backup(folder) is not None: return
+    try: epoch = int(json.loads(metadata.read_text())["epoch"])  # epochs finished, as Backup counts them
+    except (ValueError, KeyError, TypeError) as e:
+        raise RuntimeError(f"cannot read the backup {metadata} ({type(e).__name__}: {e}); "
+                           f"delete {folder} to start this step over") from e
+    os.replace(weights, folder / f"epoch-{epoch:04d}.weights.h5")
+    metadata.unlink()
+
+
 def backed_up_epochs(folder) -> int:
     "How many epochs the newest backup in `folder` has finished (0 without one)."
     return 0 if (path := latest_backup(folder)) is None else int(path.name.split("-")[1].split(".")[0])
@@ -223,6 +237,7 @@ def fit_safely(model, data, run_dir, epochs: int, steps_per_epoch: int | None = 
         if validation_data is not None: validation_data = pad_for_devices(validation_data, n)
     standard = training_callbacks(run_dir, monitor, mode, target, tensorboard)
     x, y = data if isinstance(data, tuple) else (data, None)  # arrays come as (x, y); datasets as they are
+    adopt_keras_backup(Path(run_dir) / "backup")
     done = backed_up_epochs(Path(run_dir) / "backup")  # a rerun starts after the last finished epoch
     history = model.fit(x, y, epochs=epochs, steps_per_epoch=steps_per_epoch, validation_data=validation_data,
                         callbacks=[*callbacks, *standard], verbose=verbose, initial_epoch=done,
