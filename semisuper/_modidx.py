@@ -495,9 +495,7 @@ d = { 'settings': { 'branch': 'main',
                                     'semisuper.training.predict_positive': ('training.html#predict_positive', 'semisuper/training.py'),
                                     'semisuper.training.read_log': ('training.html#read_log', 'semisuper/training.py'),
                                     'semisuper.training.replicas': ('training.html#replicas', 'semisuper/training.py'),
-                                    'semisuper.training.save_weights_atomically': ( 'training.html#save_weights_atomically',
-                                                                                    'semisuper/training.py'),
                                     'semisuper.training.set_precision': ('training.html#set_precision', 'semisuper/training.py'),
                                     'semisuper.training.set_seed': ('training.html#set_seed', 'semisuper/training.py'),
-                                    'semisuper.training.training_callbacks': ( 'training.html#training_callbacks',
-                                                                               'semisuper/training.py')}}}
+                                    'semisuper.training.training_callbacks': ('training.html#training_callbacks', 'semisuper/training.py'),
+                                    'semisuper.training.write_atomically': ('training.html#write_atomically', 'semisuper/training.py')}}}

@@ -22,7 +22,7 @@ import numpy as np
 from .data import tensorflow
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'KEEP_EPOCHS', 'set_seed', 'set_precision', 'distribution_scope', 'replicas', 'save_weights_atomically',
+__all__ = ['PRECISIONS', 'KEEP_EPOCHS', 'set_seed', 'set_precision', 'distribution_scope', 'replicas', 'write_atomically',
            'KeepBest', 'StopOnNaN', 'Backup', 'latest_backup', 'adopt_keras_backup', 'backed_up_epochs',
            'TrainingDiverged', 'training_callbacks', 'monitor_for', 'fit_safely', 'pad_for_devices', 'read_log',
            'auroc', 'binary_report', 'predict_all', 'predict_positive', 'bootstrap_interval']
@@ -94,13 +94,14 @@ def replicas() -> int:
     return 1
 
 # %% ../nbs/05_training.ipynb #229241af
-def save_weights_atomically(model, path) -> None:
-    "`model.save_weights(path)` written to a sibling file, then renamed over `path`: a kill mid-write leaves the old file whole."
+def write_atomically(path, write) -> Path:
+    "`write(file)` on a sibling `partial-` file, then renamed over `path`: a kill mid-write leaves the old file whole."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name("partial-" + path.name)
-    model.save_weights(partial)
+    write(partial)
     os.replace(partial, path)
+    return path
 
 
 class KeepBest(keras.callbacks.Callback):
@@ -127,8 +128,9 @@ class KeepBest(keras.callbacks.Callback):
         value = float(value)
         if math.isfinite(value) and self._better(value):
             self.best, self.best_epoch = value, epoch + 1
-            save_weights_atomically(self.target or self.model, self.path)
-            self.state_path.write_text(json.dumps({"monitor": self.monitor, "best": value, "epoch": epoch + 1}))
+            write_atomically(self.path, (self.target or self.model).save_weights)
+            state = json.dumps({"monitor": self.monitor, "best": value, "epoch": epoch + 1})
+            write_atomically(self.state_path, lambda file: file.write_text(state))
 
     def on_train_end(self, logs=None):
         if self.path.exists(): (self.target or self.model).load_weights(self.path)
@@ -170,7 +172,7 @@ class Backup(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if not math.isfinite(float((logs or {}).get("loss", 0.0))): return  # never back up a diverged model
-        save_weights_atomically(self.model, path := self.folder / f"epoch-{epoch + 1:04d}.weights.h5")
+        path = write_atomically(self.folder / f"epoch-{epoch + 1:04d}.weights.h5", self.model.save_weights)
         for old in self.folder.glob("epoch-*.weights.h5"):
             if old != path: old.unlink()
 
