@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from .data import label_subsets, load_xrays, make_split
-from .training import bootstrap_interval, distribution_scope, set_precision, set_seed
+from .training import bootstrap_interval, distribution_scope, set_precision, set_seed, write_atomically
 from .runs import (Config, code_version, finish_step, fingerprint, finished, finished_rows, machine, open_run,
                             save_model, stacked_answers, step_answers)
 from .methods import METHODS, Method, Step, pretrained_origin
@@ -48,7 +48,7 @@ def _train_and_test(method: Method, step: Step, path: Path) -> dict | None:
     if method.pretraining:
         save_model(model, path)
         made = {**took, "backend": keras.backend.backend(), "machine": machine(), "commit": code_version()}
-        (path.parent / "provenance.json").write_text(json.dumps(made, indent=2) + "\n")
+        write_atomically(path.parent / "provenance.json", lambda file: file.write_text(json.dumps(made, indent=2) + "\n"))
         return None
     row = {"protocol": step.cfg.protocol, "subset_seed": step.subset_seed, "percent": step.percent,
            "labelled": int(step.labelled.sum()), **extra, **took, "stage": method.name}

@@ -270,6 +270,7 @@ def open_run(run, cfg: Config, xrays: XRays, split: np.ndarray, subsets: dict) -
     """Create or resume the run folder `run` for `cfg`: `config.json` and one manifest per label-subset seed
     (`subsets`: seed -> label fractions). Refuses a folder whose run has other shaping settings or other splits."""
     import keras
+    from semisuper.training import write_atomically
     run = Path(run)
     run.mkdir(parents=True, exist_ok=True)
     config = {"version": __version__, "backend": keras.backend.backend(), "data": str(xrays.root), "machine": machine(),
@@ -279,12 +280,15 @@ def open_run(run, cfg: Config, xrays: XRays, split: np.ndarray, subsets: dict) -
         raise ValueError(f"{run} holds a run with other settings ({changed}); use another --out")
     for seed, pct in subsets.items():
         path = run / "manifests" / manifest_name(cfg, seed)
-        part = write_manifest(path.with_name("part-" + path.name), xrays, split, pct)
-        if path.exists() and path.read_bytes() != part.read_bytes():
-            part.unlink()
-            raise ValueError(f"{run} holds a run with other splits or label subsets ({path.name}); use another --out")
-        os.replace(part, path)
-    saved.write_text(json.dumps(config, indent=2) + "\n")
+
+        def write_unless_other(file, path=path, pct=pct):
+            write_manifest(file, xrays, split, pct)
+            if path.exists() and path.read_bytes() != file.read_bytes():
+                file.unlink()
+                raise ValueError(f"{run} holds a run with other splits or label subsets ({path.name}); use another --out")
+
+        write_atomically(path, write_unless_other)
+    write_atomically(saved, lambda file: file.write_text(json.dumps(config, indent=2) + "\n"))
     return run
 
 # %% ../nbs/13_runs.ipynb #223edeb4
@@ -295,12 +299,8 @@ def step_folder(run, method: str, percent: int, subset_seed: int) -> Path:
 
 def save_model(model: keras.Model, path) -> Path:
     "Save atomically: a half-written model never looks finished to a resumed run."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name("part-" + path.name)
-    model.save(part)
-    os.replace(part, path)
-    return path
+    from semisuper.training import write_atomically
+    return write_atomically(path, model.save)
 
 
 def fingerprint(path) -> str:
@@ -367,7 +367,7 @@ def finish_step(model: keras.Model, folder, xrays: XRays, test: np.ndarray, row:
     row also holds the kept model's `val_accuracy` and `val_auroc`: what recipes are chosen on (the test split chooses
     nothing)."""
     import keras
-    from semisuper.training import binary_report, predict_positive
+    from semisuper.training import binary_report, predict_positive, write_atomically
     folder = Path(folder)
     save_model(model, folder / "model.keras")
     if val is not None and val.any():
@@ -378,7 +378,8 @@ def finish_step(model: keras.Model, folder, xrays: XRays, test: np.ndarray, row:
     report = binary_report(xrays.label[test], probabilities)
     # steps of one record may come from several machines, backends and commits
     result = {**row, **report, "backend": keras.backend.backend(), "machine": machine(), "commit": code_version()}
-    (folder / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    # a row cut short by a kill would stop every resume of the run
+    write_atomically(folder / "results.json", lambda file: file.write_text(json.dumps(result, indent=2) + "\n"))
     return result
 
 
