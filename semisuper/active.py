@@ -18,7 +18,7 @@ from .data import tensorflow
 from .finetune import pretrained_classifier, train_classifier
 from .models import load_model
 from .simclr import embed
-from .training import predict_positive, set_seed, write_atomically
+from .training import predict_positive, set_seed, write_json_atomically
 
 # %% auto #0
 __all__ = ['STRATEGIES', 'select_random', 'select_uncertain', 'augmentation_variance', 'select_kcenter', 'Oracle',
@@ -131,7 +131,7 @@ def active_learning(strategy: str, pretrained_path, images, oracle: Oracle, trai
                              augment=xray_views(size), seed=seed + r)
             folder.mkdir(parents=True, exist_ok=True)
             choice = {"strategy": strategy, "target_percent": target, "chosen": [int(i) for i in chosen]}
-            write_atomically(saved, lambda file: file.write_text(json.dumps(choice)))  # a resume reads it back
+            write_json_atomically(saved, choice)  # a resume reads it back
         known.update({int(i): int(l) for i, l in zip(chosen, oracle.label(chosen))})
         labelled = np.concatenate([labelled, chosen])
     return fine_tune(labelled, run_dir / "final"), labelled

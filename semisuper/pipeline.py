@@ -7,7 +7,6 @@ Docs: https://semisuper.github.io/semisuper/pipeline.html.md"""
 # %% ../nbs/15_pipeline.ipynb #07071866
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import keras
 import numpy as np
 
 from .data import label_subsets, load_xrays, make_split
-from .training import bootstrap_interval, distribution_scope, set_precision, set_seed, write_atomically
+from .training import bootstrap_interval, distribution_scope, set_precision, set_seed, write_json_atomically
 from .runs import (Config, code_version, finish_step, fingerprint, finished, finished_rows, machine, open_run,
                             save_model, stacked_answers, step_answers)
 from .methods import METHODS, Method, Step, pretrained_origin
@@ -48,7 +47,7 @@ def _train_and_test(method: Method, step: Step, path: Path) -> dict | None:
     if method.pretraining:
         save_model(model, path)
         made = {**took, "backend": keras.backend.backend(), "machine": machine(), "commit": code_version()}
-        write_atomically(path.parent / "provenance.json", lambda file: file.write_text(json.dumps(made, indent=2) + "\n"))
+        write_json_atomically(path.parent / "provenance.json", made)
         return None
     row = {"protocol": step.cfg.protocol, "subset_seed": step.subset_seed, "percent": step.percent,
            "labelled": int(step.labelled.sum()), **extra, **took, "stage": method.name}
@@ -90,7 +89,7 @@ def run_pipeline(cfg: Config, data=None, out="runs/semisuper", methods=None, per
                               folder=path.parent, models=models, verbose=verbose))
         if not done[k - 1]: trained, spent = trained + 1, spent + time.time() - began
     rows = finished_rows(out)  # every finished model's row, this invocation's and earlier ones'
-    (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
+    write_json_atomically(out / "results.json", rows)
     table = results_table(rows, answers=step_answers(out, rows))
     (out / "results.md").write_text(f"Test accuracy (%), protocol {cfg.protocol}, preset {cfg.preset}\n\n{table}\n")
     echo(f"\ntest accuracy (%), protocol {cfg.protocol}: mean ± sample std over subset seeds [95 % interval] "

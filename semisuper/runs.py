@@ -270,7 +270,7 @@ def open_run(run, cfg: Config, xrays: XRays, split: np.ndarray, subsets: dict) -
     """Create or resume the run folder `run` for `cfg`: `config.json` and one manifest per label-subset seed
     (`subsets`: seed -> label fractions). Refuses a folder whose run has other shaping settings or other splits."""
     import keras
-    from semisuper.training import write_atomically
+    from semisuper.training import write_atomically, write_json_atomically
     run = Path(run)
     run.mkdir(parents=True, exist_ok=True)
     config = {"version": __version__, "backend": keras.backend.backend(), "data": str(xrays.root), "machine": machine(),
@@ -288,7 +288,7 @@ def open_run(run, cfg: Config, xrays: XRays, split: np.ndarray, subsets: dict) -
                 raise ValueError(f"{run} holds a run with other splits or label subsets ({path.name}); use another --out")
 
         write_atomically(path, write_unless_other)
-    write_atomically(saved, lambda file: file.write_text(json.dumps(config, indent=2) + "\n"))
+    write_json_atomically(saved, config)
     return run
 
 # %% ../nbs/13_runs.ipynb #223edeb4
@@ -367,7 +367,7 @@ def finish_step(model: keras.Model, folder, xrays: XRays, test: np.ndarray, row:
     row also holds the kept model's `val_accuracy` and `val_auroc`: what recipes are chosen on (the test split chooses
     nothing)."""
     import keras
-    from semisuper.training import binary_report, predict_positive, write_atomically
+    from semisuper.training import binary_report, predict_positive, write_json_atomically
     folder = Path(folder)
     save_model(model, folder / "model.keras")
     if val is not None and val.any():
@@ -379,7 +379,7 @@ def finish_step(model: keras.Model, folder, xrays: XRays, test: np.ndarray, row:
     # steps of one record may come from several machines, backends and commits
     result = {**row, **report, "backend": keras.backend.backend(), "machine": machine(), "commit": code_version()}
     # a row cut short by a kill would stop every resume of the run
-    write_atomically(folder / "results.json", lambda file: file.write_text(json.dumps(result, indent=2) + "\n"))
+    write_json_atomically(folder / "results.json", result)
     return result
 
 
@@ -406,6 +406,7 @@ def publish_run(run_dir, dest) -> list[dict]:
     (no models: the command rebuilds them), each step's answers on the test images (`predictions/`), and for active
     learning the images each step had labelled (`selections/`). Steps published before (another session, another machine) are kept unless this run redid them;
     a run with other splits or other result-shaping settings is refused."""
+    from semisuper.training import write_json_atomically
     run_dir, dest = Path(run_dir), Path(dest)
     if not (run_dir / "config.json").exists(): raise FileNotFoundError(f"{run_dir} is not a run folder (no config.json)")
     config = json.loads((run_dir / "config.json").read_text())
@@ -421,12 +422,12 @@ def publish_run(run_dir, dest) -> list[dict]:
     # the record's settings: which steps ran is each row's (percent, seed), not the last invocation's pick; backend
     # and machine stay, as the fallback for rows that predate per-row records
     settings = {k: v for k, v in config.items() if k not in NOT_SHAPING}
-    (dest / "config.json").write_text(json.dumps({**settings, "out": str(run_dir)}, indent=2) + "\n")
+    write_json_atomically(dest / "config.json", {**settings, "out": str(run_dir)})
     made_here = {k: config[k] for k in ("backend", "machine") if config.get(k)}  # for steps that predate per-step records
     # rows published before steps recorded their backend were made under the record's backend of then
     kept = [{"backend": before["backend"], **r} if before.get("backend") else r for r in published_rows(dest)]
     rows = merge_rows(kept, [{**made_here, **r} for r in finished_rows(run_dir)])
-    (dest / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
+    write_json_atomically(dest / "results.json", rows)  # the next publish merges into it
     for log in run_dir.glob("**/log.csv"):  # a step still training has no model yet: its log is not a result
         # an active-learning round logs one folder below its step's model
         models = [d / name for d in (log.parent, log.parent.parent) for name in ("model.keras", "simclr.keras")

@@ -23,9 +23,9 @@ from .data import tensorflow
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'KEEP_EPOCHS', 'set_seed', 'set_precision', 'distribution_scope', 'replicas', 'write_atomically',
-           'KeepBest', 'StopOnNaN', 'Backup', 'latest_backup', 'adopt_keras_backup', 'backed_up_epochs',
-           'TrainingDiverged', 'training_callbacks', 'monitor_for', 'fit_safely', 'pad_for_devices', 'read_log',
-           'auroc', 'binary_report', 'predict_all', 'predict_positive', 'bootstrap_interval']
+           'write_json_atomically', 'KeepBest', 'StopOnNaN', 'Backup', 'latest_backup', 'adopt_keras_backup',
+           'backed_up_epochs', 'TrainingDiverged', 'training_callbacks', 'monitor_for', 'fit_safely', 'pad_for_devices',
+           'read_log', 'auroc', 'binary_report', 'predict_all', 'predict_positive', 'bootstrap_interval']
 
 # %% ../nbs/05_training.ipynb #ae4637d6
 def _not_a_retrace(record) -> bool: return "triggered tf.function retracing" not in record.getMessage()
@@ -104,6 +104,12 @@ def write_atomically(path, write) -> Path:
     return path
 
 
+def write_json_atomically(path, value) -> Path:
+    "`value` as indented JSON at `path`, through `write_atomically`: the form every record a resume reads back is kept in."
+    text = json.dumps(value, indent=2) + "\n"
+    return write_atomically(path, lambda file: file.write_text(text))
+
+
 class KeepBest(keras.callbacks.Callback):
     "Save `target`'s weights (default: the trained model) at each best `monitor` value; restore the best at the end."
 
@@ -129,8 +135,7 @@ class KeepBest(keras.callbacks.Callback):
         if math.isfinite(value) and self._better(value):
             self.best, self.best_epoch = value, epoch + 1
             write_atomically(self.path, (self.target or self.model).save_weights)
-            state = json.dumps({"monitor": self.monitor, "best": value, "epoch": epoch + 1})
-            write_atomically(self.state_path, lambda file: file.write_text(state))
+            write_json_atomically(self.state_path, {"monitor": self.monitor, "best": value, "epoch": epoch + 1})
 
     def on_train_end(self, logs=None):
         if self.path.exists(): (self.target or self.model).load_weights(self.path)
