@@ -24,8 +24,8 @@ from .training import bootstrap_interval, read_log
 __all__ = ['REFERENCE', 'ANCHORS', 'KIND_COLOURS', 'UNTRACED_HEADING', 'summarize', 'reference_table', 'anchor_table',
            'side_by_side', 'by_provenance', 'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy',
            'embedding_map', 'reproduce_command', 'compute_spent', 'read_runs', 'write_report', 'rebuilding_command',
-           'leaders', 'write_comparison', 'kept_epoch', 'keep_epoch_pairs', 'validation_dependence', 'split_groups',
-           'split_variation']
+           'leaders', 'write_comparison', 'with_keep_epoch', 'keep_epoch_pairs', 'validation_dependence',
+           'split_groups', 'split_variation']
 
 # %% ../nbs/16_report.ipynb #0bd5c7e9
 REFERENCE = {"baseline": {100: 98.9}, "finetune": {1: 94.5, 2: 96.8, 5: 97.1}, "distill": {1: 96.3, 2: 97.6, 5: 98.1}}
@@ -453,7 +453,7 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
     return path
 
 # %% ../nbs/16_report.ipynb #3a139e2c
-def kept_epoch(config: dict) -> dict:
+def with_keep_epoch(config: dict) -> dict:
     "A record's config with its kept epoch: records from before `keep_epoch` existed all kept the best validation epoch."
     return {"keep_epoch": "best", **config}
 
@@ -461,7 +461,7 @@ def kept_epoch(config: dict) -> dict:
 def keep_epoch_pairs(runs: dict) -> list[tuple[str, str]]:
     """(best, last): names of `read_runs` records with the same preset, protocol and settings but the kept epoch
     (`changed_settings`: another setting an older record lacks is not compared)."""
-    configs = {name: kept_epoch(config) for name, (_, config, _) in runs.items()}
+    configs = {name: with_keep_epoch(config) for name, (_, config, _) in runs.items()}
     return [(a, b) for a, ca in configs.items() for b, cb in configs.items()
             if ca["keep_epoch"] == "best" and cb["keep_epoch"] == "last" and set(changed_settings(ca, cb)) <= {"keep_epoch"}]
 
@@ -494,7 +494,7 @@ def validation_dependence(best: list[dict], last: list[dict], best_answers=None,
 def split_groups(runs: dict) -> list[list[str]]:
     """Names of `read_runs` records, two or more per group, that have the same settings but `split_seed`
     (`changed_settings`) as every other record of their group, by split seed."""
-    groups, configs = [], {name: kept_epoch(config) for name, (_, config, _) in runs.items()}
+    groups, configs = [], {name: with_keep_epoch(config) for name, (_, config, _) in runs.items()}
     # an older record lacks settings and so matches records that differ in them: it joins a group after the full ones
     for name in sorted(configs, key=lambda n: -len(configs[n])):
         home = next((g for g in groups if all(set(changed_settings(configs[m], configs[name])) <= {"split_seed"} for m in g)), None)
