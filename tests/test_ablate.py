@@ -1,5 +1,6 @@
 """tools/ablate.py with `semisuper` replaced by a stub that makes finished steps: which steps each variant trains, which
-models it copies instead, and that the published record keeps validation numbers and costs, never test numbers."""
+models it copies instead, that the published record keeps validation numbers and costs, never test numbers, and that
+publishing adds to the record, comparing a variant with the base on its own Stage 1."""
 import json
 import os
 import stat
@@ -20,15 +21,18 @@ if args[0] == "pretrain" and not (out / "pretrain" / "simclr.keras").exists():
     (out / "pretrain").mkdir(parents=True)
     (out / "pretrain" / "simclr.keras").write_text("stage 1")
     (out / "pretrain" / "provenance.json").write_text(json.dumps({"seconds": 60.0, "cpu_seconds": 120.0}))
-if "--only" in args:
-    seed = int([a for a in args if a.startswith("subset_seeds=")][0].split("[")[1][:-1])
-    step = out / value("--only") / f"{value('--percent')}pct-subset{seed}"
+method = value("--only") or args[0]
+seed = int([a for a in args if a.startswith("subset_seeds=[")][-1].split("[")[1][:-1]) if "--percent" in args else None
+step = out / method / f"{value('--percent')}pct-subset{seed}"
+if "--percent" in args and not (step / "model.keras").exists():  # like the CLI: a finished step is not trained again
     step.mkdir(parents=True)
     (step / "model.keras").write_text("model")
-    row = {"stage": value("--only"), "percent": int(value("--percent")), "subset_seed": seed, "labelled": 9,
+    row = {"stage": method, "percent": int(value("--percent")), "subset_seed": seed, "labelled": 9,
            "accuracy": 0.123, "auroc": 0.456, "sensitivity": 0.1, "confusion": [[1, 2], [3, 4]],
            "val_accuracy": 0.8, "val_auroc": 0.9, "seconds": 30.0, "cpu_seconds": 60.0}
+    if method != "baseline": row["pretrained"] = (out / "pretrain" / "simclr.keras").read_text()  # its Stage 1's name
     (step / "results.json").write_text(json.dumps(row))
+    with open(os.environ["SEMISUPER_STUB_LOG"], "a") as f: print("made", step, file=f)
 print("| FSL (supervised) | 12.3 (n=1) |")  # the CLI ends with the test split's table
 '''
 
@@ -46,6 +50,11 @@ def _ablate(tmp_path, *variants, env=None):
     return proc, log.read_text().splitlines()
 
 
+def made(calls: list[str]) -> list[str]:
+    "The steps the stub trained, in order."
+    return [c.split(" ", 1)[1].split("ablation-official/")[1] for c in calls if c.startswith("made ")]
+
+
 def test_ablation_copies_unchanged_models_and_publishes_no_test_number(tmp_path):
     earlier = tmp_path / "runs" / "cpu-official"  # the comparisons' run: Stage 1, FSL and Stage 2 at 1 % finished
     for folder, file in (("pretrain", "simclr.keras"), ("finetune/1pct-subset0", "model.keras"), ("baseline/1pct-subset0", "model.keras")):
@@ -54,30 +63,49 @@ def test_ablation_copies_unchanged_models_and_publishes_no_test_number(tmp_path)
     for method in ("finetune", "baseline"):  # the first step copied: the base's config comes from `pretrain`, which must not train
         (earlier / method / "1pct-subset0/results.json").write_text(json.dumps(
             {"stage": method, "percent": 1, "subset_seed": 0, "accuracy": 0.5, "val_accuracy": 0.7, "val_auroc": 0.75,
-             "seconds": 80.0}))
+             "seconds": 80.0, **({"pretrained": "earlier"} if method == "finetune" else {})}))
     proc, calls = _ablate(tmp_path, "base", "stage3-student-x2", env={"BASE_FROM": "runs/cpu-official"})
-    trained = [c.split(" --data")[0] + " " + c.split(" --out ")[1].split(" ", 1)[1] for c in calls if "--only" in c]
-    assert trained == [
-        "baseline --only baseline --set subset_seeds=[0] --percent 5",  # 1 % came from BASE_FROM
-        "baseline --only baseline --set subset_seeds=[0] --percent 100",
-        "finetune --only finetune --set subset_seeds=[0] --percent 5",  # 1 % came from BASE_FROM
-        "distill --only distill --set subset_seeds=[0] --percent 1",
-        "distill --only distill --set subset_seeds=[0] --percent 5",
-        "distill --set distill_width=1.0 --only distill --set subset_seeds=[0] --percent 1",
-        "distill --set distill_width=1.0 --only distill --set subset_seeds=[0] --percent 5"], trained
+    assert made(calls) == [  # beside a Stage 3 variant the base trains Stage 3 only (and the teachers it lacks)
+        "base/distill/1pct-subset0",  # its teacher, Stage 2 at 1 %, came from BASE_FROM
+        "base/finetune/5pct-subset0", "base/distill/5pct-subset0",
+        "stage3-student-x2/distill/1pct-subset0", "stage3-student-x2/distill/5pct-subset0"], calls
+    assert sum("--set distill_width=1.0 --only distill" in c for c in calls) == 2
     base, wide = tmp_path / "runs/ablation-official/base", tmp_path / "runs/ablation-official/stage3-student-x2"
     assert (base / "pretrain/simclr.keras").read_text() == "earlier" and (base / "pretrain/reused").exists()
-    assert (wide / "finetune/5pct-subset0/model.keras").read_text() == "model"  # the base's Stage 2, not trained again
+    assert (wide / "finetune/5pct-subset0/reused").exists()  # the base's Stage 2, not trained again
     rows = json.loads((tmp_path / "results/ablation-official.json").read_text())
-    assert len(rows) == 9 and not any(k in r for r in rows for k in ("accuracy", "auroc", "sensitivity", "confusion"))
+    assert len(rows) == 6 and not any(k in r for r in rows for k in ("accuracy", "auroc", "sensitivity", "confusion"))
     table = (tmp_path / "results/ABLATION.md").read_text()
     assert "12.3" not in table and "45.6" not in table  # the stub's test numbers
     assert "12.3" not in proc.stdout and "validation accuracy 80.0, AUROC 90.0" in proc.stdout
-    assert "| stage3-student-x2 | distill_width=1.0 | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | 2 | shared |" in table, table
-    assert "| base | (preset) | 70.0 / 75.0 (n=1) | 80.0 / 90.0 (n=1) | – (wall 2) | shared |" in table, table
-    assert "| base | (preset) | 70.0 / 75.0 (n=1) | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | – (wall 2) | not needed |" in table, table
+    assert "| stage3-student-x2 | distill_width=1.0 | earlier | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | 2 | shared |" in table, table
+    assert "| base | (preset) | earlier | 70.0 / 75.0 (n=1) | 80.0 / 90.0 (n=1) | – (wall 2) | shared |" in table, table
+    assert "### baseline" not in table
     again, calls_again = _ablate(tmp_path, "base", "stage3-student-x2")
-    assert not any("--only" in c for c in calls_again[len(calls):])  # finished steps are not trained twice
+    assert not made(calls_again[len(calls):])  # finished steps are not trained twice
+
+
+def test_publishing_adds_to_the_record_and_compares_on_one_stage1(tmp_path):
+    """Run folders do not outlive a machine: rows published from earlier folders stay, and a Stage 3 variant measured
+    on an older Stage 1 is compared with the base on that Stage 1, not with the base's new one."""
+    row = lambda variant, stage, acc, stage1=None: dict(
+        variant=variant, stage=stage, percent=1, subset_seed=0, val_accuracy=acc, val_auroc=0.5, seconds=60.0,
+        cpu_seconds=60.0, **({"pretrained": stage1} if stage1 else {}))
+    published = [row("base", "distill", 0.90, "old"), row("fsl-lr-3e-3", "baseline", 0.70),
+                 row("stage3-epochs-x3", "distill", 0.99, "old")]
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results/ablation-official.json").write_text(json.dumps(published))
+    _ablate(tmp_path, "base", "stage3-student-x2")  # no BASE_FROM: the base trains a Stage 1 of its own ("stage 1")
+    rows = json.loads((tmp_path / "results/ablation-official.json").read_text())
+    assert all(r in rows for r in published) and len(rows) == 3 + 6, rows
+    table = (tmp_path / "results/ABLATION.md").read_text()
+    assert "| base | (preset) | old | 90.0 / 50.0 (n=1) | – | 1 | shared |" in table, table
+    assert "| base | (preset) | stage 1 | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | 2 | 2 |" in table, table
+    assert "| fsl-lr-3e-3 | baseline_lr=0.003 | 70.0 / 50.0 (n=1) | 1 | not needed |" in table, table
+    assert ("- distill, distill_epochs: **stage3-epochs-x3** (mean validation accuracy − base on shared steps: "
+            "stage3-epochs-x3 +9.0)") in table, table
+    assert ("- distill, distill_width: the preset's value (no variant ahead by 2 points) (mean validation accuracy − base "
+            "on shared steps: stage3-student-x2 +0.0)") in table, table
 
 
 def test_choices_follow_the_fixed_rule():

@@ -9,10 +9,13 @@ nothing. One step per `semisuper` call, published after each; a stopped session 
     e.g.   BASE_FROM=runs/cpu-official KERAS_BACKEND=tensorflow nohup python tools/ablate.py > runs/ablate.log 2>&1 &
 
 A variant's steps run in runs/ablation-PROTOCOL/VARIANT; the models it reuses (its settings do not change them) are
-copied from the `base` variant's folder instead of trained again. BASE_FROM (a run folder of the same preset and
-protocol, e.g. the comparisons' own) lends the base variant its Stage 1 and whatever steps it has finished; a copied
-step that predates validation scores in rows is scored on the validation images of its manifest. The record:
-results/ablation-PROTOCOL.json and results/ABLATION.md.
+copied from the `base` variant's folder instead of trained again. Beside other variants, `base` trains only the methods
+they are scored on. BASE_FROM (a run folder of the same preset and protocol, e.g. the comparisons' own) lends the base
+variant its Stage 1 and whatever steps it has finished; a copied step that predates validation scores in rows is scored
+on the validation images of its manifest. The record: results/ablation-PROTOCOL.json and results/ABLATION.md. Run
+folders do not outlive a machine, so publishing adds to the record: a published row stays until a run folder here has
+the same step. Every row names its Stage 1 (`pretrained`), and a variant is compared with `base` on the same Stage 1
+only, so a record can hold variants measured on different Stage 1s.
 """
 import json
 import os
@@ -26,7 +29,8 @@ import numpy as np
 
 DEFAULTS = ("../shared/data/chest_xray", "official", "cpu", "")
 KEPT = ("stage", "percent", "subset_seed", "labelled", "val_accuracy", "val_auroc", "val_scored_later", "seconds",
-        "cpu_seconds", "resumed", "pretrained", "commit", "backend", "machine")  # a row's fields that say nothing about the test split
+        "cpu_seconds", "resumed", "pretrained", "commit", "backend", "machine")
+STEP = ("variant", "stage", "percent", "subset_seed", "pretrained")  # what names one published step  # a row's fields that say nothing about the test split
 
 # name -> (the methods it is scored on, the settings it changes, the models it takes from the base variant)
 VARIANTS = {
@@ -86,48 +90,61 @@ def score_validation(folder: Path, run: Path, data: str, seed: int):
 
 
 def validation_rows(run: Path, variant: str, methods) -> list[dict]:
-    "The variant's finished steps, test-split numbers dropped."
-    rows = []
+    """The variant's finished steps, test-split numbers dropped; a step on a Stage 1 the variant trained itself carries
+    that Stage 1's CPU-seconds (`own_stage1_cpu_seconds`), so the cost outlives the run folder."""
+    rows, own = [], own_stage1_seconds(run)
     for path in sorted(run.glob("*/*pct-subset*/results.json")):
         row = json.loads(path.read_text())
         if row["stage"] in methods and (path.parent / "model.keras").exists():
-            rows.append({"variant": variant, **{k: row[k] for k in KEPT if k in row}})
+            rows.append({"variant": variant, **{k: row[k] for k in KEPT if k in row},
+                         **({"own_stage1_cpu_seconds": own} if own is not None and row["stage"] != "baseline" else {})})
     return rows
 
 
-def stage1_minutes(run: Path) -> float | None:
-    "CPU-minutes of the variant's own Stage 1 (None where it was copied from the base variant or lacks them)."
+def own_stage1_seconds(run: Path) -> float | None:
+    "CPU-seconds of the variant's own Stage 1 (None where it was copied from the base variant or lacks them)."
     made = run / "pretrain" / "provenance.json"
     if not made.exists() or (run / "pretrain" / "reused").exists(): return None  # copied: counted where it was made
-    seconds = json.loads(made.read_text()).get("cpu_seconds")
-    return None if seconds is None else seconds / 60
+    return json.loads(made.read_text()).get("cpu_seconds")
 
 
-def ablation_table(rows: list[dict], variants: dict, stage1: dict) -> str:
-    """Markdown, one section per method: each variant's settings, validation accuracy / AUROC (%) at each fraction
-    (mean over seeds, n), and its CPU-minutes (the method's steps, + where a resumed step counts its last invocation
-    only; its own Stage 1 apart, "shared" where it was copied)."""
+def merged(published: list[dict], made: list[dict]) -> list[dict]:
+    "The published rows with this machine's rows added (a step made again replaces its row), in VARIANTS' order."
+    here = {tuple(r.get(k) for k in STEP) for r in made}
+    rows = [r for r in published if tuple(r.get(k) for k in STEP) not in here] + made
+    order = list(VARIANTS)
+    return sorted(rows, key=lambda r: order.index(r["variant"]) if r["variant"] in order else len(order))
+
+
+def ablation_table(rows: list[dict], variants: dict) -> str:
+    """Markdown, one section per method: each variant's settings, the Stage 1 it fine-tuned from (a variant measured on
+    two gets a line for each), validation accuracy / AUROC (%) at each fraction (mean over seeds, n), and its CPU-minutes
+    (the method's steps, + where a resumed step counts its last invocation only; its own Stage 1 apart, "shared" where
+    it was copied)."""
     sections = []
     for method in ("baseline", "finetune", "distill"):
         mine = [r for r in rows if r["stage"] == method]
         if not mine: continue
         percents = sorted({r["percent"] for r in mine})
-        lines = [f"### {method}\n", "| variant | settings | " + " | ".join(f"{p} %: val acc / AUROC" for p in percents)
-                 + " | CPU-min (steps) | CPU-min (own Stage 1) |", "|---" * (len(percents) + 4) + "|"]
-        for name in dict.fromkeys(r["variant"] for r in mine):
+        named = method != "baseline"  # the baseline has no Stage 1 to name
+        lines = [f"### {method}\n", "| variant | settings | " + "Stage 1 | " * named
+                 + " | ".join(f"{p} %: val acc / AUROC" for p in percents) + " | CPU-min (steps) | CPU-min (own Stage 1) |",
+                 "|---" * (len(percents) + 4 + named) + "|"]
+        for name, stage1 in dict.fromkeys((r["variant"], r.get("pretrained")) for r in mine):
+            group = [r for r in mine if r["variant"] == name and r.get("pretrained") == stage1]
             cells = []
             for p in percents:
-                cell = [r for r in mine if r["variant"] == name and r["percent"] == p]
+                cell = [r for r in group if r["percent"] == p]
                 cells.append(f"{100 * np.mean([r['val_accuracy'] for r in cell]):.1f} / "
                              f"{100 * np.mean([r['val_auroc'] for r in cell]):.1f} (n={len(cell)})" if cell else "–")
-            cpu = [r.get("cpu_seconds") for r in mine if r["variant"] == name]
-            wall = sum(r["seconds"] for r in mine if r["variant"] == name)  # steps of earlier runs kept wall-clock only
+            cpu = [r.get("cpu_seconds") for r in group]
+            wall = sum(r["seconds"] for r in group)  # steps of earlier runs kept wall-clock only
             spent = f"{sum(cpu) / 60:.0f}" if all(c is not None for c in cpu) else f"– (wall {wall / 60:.0f})"
-            if any(r.get("resumed") for r in mine if r["variant"] == name): spent += "+"  # a resumed step: its last invocation
-            own = stage1.get(name)
+            if any(r.get("resumed") for r in group): spent += "+"  # a resumed step: its last invocation
+            own = next((r["own_stage1_cpu_seconds"] for r in group if "own_stage1_cpu_seconds" in r), None)
             settings = ", ".join(f"{k}={v}" for k, v in variants.get(name, ((), {}, ()))[1].items()) or "(preset)"
-            stage1_cost = "not needed" if method == "baseline" else "shared" if own is None else f"{own:.0f}"
-            lines.append(f"| {name} | {settings} | " + " | ".join(cells) + f" | {spent} | {stage1_cost} |")
+            stage1_cost = "not needed" if method == "baseline" else "shared" if own is None else f"{own / 60:.0f}"
+            lines.append(f"| {name} | {settings} | " + f"{stage1 or '–'} | " * named + " | ".join(cells) + f" | {spent} | {stage1_cost} |")
         sections.append("\n".join(lines))
     return "\n\n".join(sections)
 
@@ -137,9 +154,9 @@ MARGIN = 2.0  # points of mean validation accuracy a variant must be ahead of th
 
 def choices(rows: list[dict]) -> list[str]:
     """The rule that turns the table into a recipe, fixed before the numbers: for each method and knob (the settings a
-    variant changes), the variant with the best mean validation accuracy over the steps it shares with `base` wins
-    when it is ahead of `base` by `MARGIN` points or more; else the preset's value stays. A knob whose variants or
-    base have not finished a shared step is not decided yet."""
+    variant changes), the variant with the best mean validation accuracy over the steps it shares with `base` (same
+    fraction, label subset and Stage 1) wins when it is ahead of `base` by `MARGIN` points or more; else the preset's
+    value stays. A knob whose variants or base have not finished a shared step is not decided yet."""
     lines = []
     for method in ("baseline", "finetune", "distill"):
         mine = [r for r in rows if r["stage"] == method]
@@ -149,8 +166,9 @@ def choices(rows: list[dict]) -> list[str]:
         for knob, names in knobs.items():
             gains = {}
             for name in names:
-                theirs = {(r["percent"], r["subset_seed"]): r["val_accuracy"] for r in mine if r["variant"] == name}
-                ours = {(r["percent"], r["subset_seed"]): r["val_accuracy"] for r in mine if r["variant"] == "base"}
+                step = lambda r: (r["percent"], r["subset_seed"], r.get("pretrained"))
+                theirs = {step(r): r["val_accuracy"] for r in mine if r["variant"] == name}
+                ours = {step(r): r["val_accuracy"] for r in mine if r["variant"] == "base"}
                 shared = sorted(theirs.keys() & ours.keys())
                 if shared: gains[name] = 100 * float(np.mean([theirs[k] - ours[k] for k in shared]))
             if not gains:
@@ -163,32 +181,33 @@ def choices(rows: list[dict]) -> list[str]:
     return lines
 
 
-def publish(root: Path, protocol: str, preset: str, chosen: list[str]):
-    "Write results/ablation-PROTOCOL.json and results/ABLATION.md from every variant folder under `root`."
-    rows, stage1 = [], {}
-    for name in chosen + [n for n in VARIANTS if n not in chosen]:
-        run = root / name
-        if not run.is_dir(): continue
-        rows += validation_rows(run, name, VARIANTS[name][0])
-        stage1[name] = stage1_minutes(run)
+def publish(root: Path, protocol: str, preset: str):
+    "Add every variant folder under `root` to results/ablation-PROTOCOL.json and write results/ABLATION.md from it."
+    made = [r for name in VARIANTS if (root / name).is_dir() for r in validation_rows(root / name, name, VARIANTS[name][0])]
     out = Path("results")
     out.mkdir(exist_ok=True)
-    (out / f"ablation-{protocol}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    record = out / f"ablation-{protocol}.json"
+    rows = merged(json.loads(record.read_text()) if record.exists() else [], made)
+    record.write_text(json.dumps(rows, indent=2) + "\n")
     header = (f"# Ablation on validation: preset `{preset}`, protocol `{protocol}`\n\n"
               "Written by `tools/ablate.py`. Each number is the validation accuracy / AUROC (%) of the kept model, the "
               "mean over label-subset seeds (n); no test-split number is kept. CPU-minutes are the CPU time of all the "
               "process's threads, so a busy machine does not inflate them. A step keeps its best validation epoch "
               "(`keep_epoch`), so its validation number is a maximum over epochs: it flatters variants with more or noisier "
-              "epochs, and with about 520 validation images a gap under two points does not choose a variant.\n\n")
+              "epochs, and with about 520 validation images a gap under two points does not choose a variant. Stage 1 names the "
+              "pretraining a step started from (its fingerprint); a variant is compared with `base` on the same one.\n\n")
     rule = ["", "### Chosen by the rule", "", f"Per method and knob, the best variant replaces the preset's value when its mean "
             f"validation accuracy is ahead of `base` by {MARGIN:.0f} points or more on the steps both finished (`choices`):",
             "", *(choices(rows) or ["- nothing to compare yet"])]
-    (out / "ABLATION.md").write_text(header + ablation_table(rows, VARIANTS, stage1) + "\n" + "\n".join(rule) + "\n")
+    (out / "ABLATION.md").write_text(header + ablation_table(rows, VARIANTS) + "\n" + "\n".join(rule) + "\n")
 
 
-def steps(name: str, seeds: list[int]) -> list[tuple[str, int, int]]:
-    "A variant's steps (method, label fraction, subset seed), seed by seed; at 100 % one step (every seed labels all)."
-    return [(m, p, s) for s in seeds for m in VARIANTS[name][0] for p in PERCENTS[m] if p != 100 or s == seeds[0]]
+def steps(name: str, seeds: list[int], chosen: list[str]) -> list[tuple[str, int, int]]:
+    """A variant's steps (method, label fraction, subset seed), seed by seed; at 100 % one step (every seed labels all).
+    Beside other variants, `base` takes only the methods they are scored on: the steps they are compared with."""
+    others = {m for n in chosen if n != "base" for m in VARIANTS[n][0]}
+    methods = [m for m in VARIANTS[name][0] if name != "base" or not others or m in others]
+    return [(m, p, s) for s in seeds for m in methods for p in PERCENTS[m] if p != 100 or s == seeds[0]]
 
 
 def from_base(base: Path, earlier: str | None, method: str, percent: int | None, seed: int) -> Path:
@@ -226,17 +245,20 @@ def main(argv: list[str]) -> int:
         run = root / name
         sets = [a for k, v in VARIANTS[name][1].items() for a in ("--set", f"{k}={json.dumps(v)}")]
         where = ["--data", data, "--preset", preset_name, "--protocol", protocol, "--out", str(run), *sets]
-        for method, percent, seed in steps(name, seeds):
+        for method, percent, seed in steps(name, seeds, chosen):
             folder = run / method / f"{percent}pct-subset{seed}"
-            if name == "base": from_base(base, earlier, method, percent, seed)  # an earlier run's step, when it has one
+            # the base's own steps: this one and, for distillation, its teacher (an earlier run's, when it has them)
+            taken = ("finetune", method) if name == "base" and method == "distill" else (method,)
+            if name == "base":
+                for step in taken: from_base(base, earlier, step, percent, seed)
             if not (folder / "model.keras").exists():
                 train(name, method, percent, seed, run=run, base=base, earlier=earlier, where=where)
             if not (run / "config.json").exists(): semisuper("pretrain", *where)  # a copied run: its config and manifests
-            score_validation(folder, run, data, seed)
+            for step in taken: score_validation(run / step / folder.name, run, data, seed)
             row = json.loads((folder / "results.json").read_text())
             print(f"   {name}, {method} {percent} % seed {seed}: validation accuracy {100 * row['val_accuracy']:.1f}, "
                   f"AUROC {100 * row['val_auroc']:.1f}", flush=True)
-            publish(root, protocol, preset_name, chosen)
+            publish(root, protocol, preset_name)
     return 0
 
 
