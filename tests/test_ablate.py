@@ -120,6 +120,14 @@ def test_choices_follow_the_fixed_rule():
                        "fsl-lr-3e-3 +3.0, fsl-lr-3e-4 +1.0)"), said
     assert said[1].startswith("- baseline, finetune_augment: the preset's value (no variant ahead by 2 points)"), said
     assert len(said) == 2  # fsl-no-augment shares no step with base: it only joins once it does
+    tuned = lambda variant, stage1, acc: dict(row(variant, 1, 0, acc), stage="finetune", pretrained=stage1)
+    said = choices([tuned("base", "old", 0.80), tuned("base", "new", 0.84), tuned("stage2-weak-views", "new", 0.85),
+                    tuned("stage1-strong-views", "own", 0.85)])
+    assert said == [  # on the base's Stage 1: against that Stage 1's base; with its own: against the base's mean (0.82)
+        "- finetune, finetune_augment: the preset's value (no variant ahead by 2 points) (mean validation accuracy − base "
+        "on shared steps: stage2-weak-views +1.0)",
+        "- finetune, pretrain_crop_area + pretrain_jitter: **stage1-strong-views** (mean validation accuracy − base on "
+        "shared steps: stage1-strong-views +3.0)"], said
 
 
 def test_ablation_refuses_unknown_variants(tmp_path):

@@ -14,8 +14,8 @@ they are scored on. BASE_FROM (a run folder of the same preset and protocol, e.g
 variant its Stage 1 and whatever steps it has finished; a copied step that predates validation scores in rows is scored
 on the validation images of its manifest. The record: results/ablation-PROTOCOL.json and results/ABLATION.md. Run
 folders do not outlive a machine, so publishing adds to the record: a published row stays until a run folder here has
-the same step. Every row names its Stage 1 (`pretrained`), and a variant is compared with `base` on the same Stage 1
-only, so a record can hold variants measured on different Stage 1s.
+the same step. Every row names its Stage 1 (`pretrained`): a variant that fine-tunes the base's Stage 1 is compared with
+`base` on that Stage 1 only, so a record can hold variants measured on different Stage 1s (`choices`).
 """
 import json
 import os
@@ -154,9 +154,12 @@ MARGIN = 2.0  # points of mean validation accuracy a variant must be ahead of th
 
 def choices(rows: list[dict]) -> list[str]:
     """The rule that turns the table into a recipe, fixed before the numbers: for each method and knob (the settings a
-    variant changes), the variant with the best mean validation accuracy over the steps it shares with `base` (same
-    fraction, label subset and Stage 1) wins when it is ahead of `base` by `MARGIN` points or more; else the preset's
-    value stays. A knob whose variants or base have not finished a shared step is not decided yet."""
+    variant changes), the variant with the best mean validation accuracy over the steps it shares with `base` wins
+    when it is ahead of `base` by `MARGIN` points or more; else the preset's value stays. A step is shared when it has
+    the same fraction and label subset and, for a variant that fine-tunes the base's Stage 1, the same Stage 1; a
+    variant that trains a Stage 1 of its own is compared with the base's mean over every Stage 1 it has for that step
+    (each a draw of the preset's Stage 1). A knob whose variants or base have not finished a shared step is not
+    decided yet."""
     lines = []
     for method in ("baseline", "finetune", "distill"):
         mine = [r for r in rows if r["stage"] == method]
@@ -166,11 +169,14 @@ def choices(rows: list[dict]) -> list[str]:
         for knob, names in knobs.items():
             gains = {}
             for name in names:
-                step = lambda r: (r["percent"], r["subset_seed"], r.get("pretrained"))
+                own_stage1 = "pretrain" not in VARIANTS[name][2]
+                step = lambda r: (r["percent"], r["subset_seed"]) + (() if own_stage1 else (r.get("pretrained"),))
                 theirs = {step(r): r["val_accuracy"] for r in mine if r["variant"] == name}
-                ours = {step(r): r["val_accuracy"] for r in mine if r["variant"] == "base"}
+                ours = {}
+                for r in mine:
+                    if r["variant"] == "base": ours.setdefault(step(r), []).append(r["val_accuracy"])
                 shared = sorted(theirs.keys() & ours.keys())
-                if shared: gains[name] = 100 * float(np.mean([theirs[k] - ours[k] for k in shared]))
+                if shared: gains[name] = 100 * float(np.mean([theirs[k] - np.mean(ours[k]) for k in shared]))
             if not gains:
                 lines.append(f"- {method}, {knob}: not decided yet (no step shared with base)")
                 continue
@@ -195,7 +201,8 @@ def publish(root: Path, protocol: str, preset: str):
               "process's threads, so a busy machine does not inflate them. A step keeps its best validation epoch "
               "(`keep_epoch`), so its validation number is a maximum over epochs: it flatters variants with more or noisier "
               "epochs, and with about 520 validation images a gap under two points does not choose a variant. Stage 1 names the "
-              "pretraining a step started from (its fingerprint); a variant is compared with `base` on the same one.\n\n")
+              "pretraining a step started from (its fingerprint); a variant that reuses the base's Stage 1 is compared with `base` "
+              "on the same one, a variant with a Stage 1 of its own with `base`'s mean over its Stage 1s.\n\n")
     rule = ["", "### Chosen by the rule", "", f"Per method and knob, the best variant replaces the preset's value when its mean "
             f"validation accuracy is ahead of `base` by {MARGIN:.0f} points or more on the steps both finished (`choices`):",
             "", *(choices(rows) or ["- nothing to compare yet"])]
