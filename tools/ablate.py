@@ -29,8 +29,8 @@ import numpy as np
 
 DEFAULTS = ("../shared/data/chest_xray", "official", "cpu", "")
 KEPT = ("stage", "percent", "subset_seed", "labelled", "val_accuracy", "val_auroc", "val_scored_later", "seconds",
-        "cpu_seconds", "resumed", "pretrained", "commit", "backend", "machine")
-STEP = ("variant", "stage", "percent", "subset_seed", "pretrained")  # what names one published step  # a row's fields that say nothing about the test split
+        "cpu_seconds", "resumed", "pretrained", "commit", "backend", "machine")  # a row's fields that say nothing about the test split
+STEP = ("variant", "stage", "percent", "subset_seed", "pretrained")  # what names one published step
 
 # name -> (the methods it is scored on, the settings it changes, the models it takes from the base variant)
 VARIANTS = {
