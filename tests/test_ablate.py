@@ -114,7 +114,8 @@ def test_choices_follow_the_fixed_rule():
     row = lambda variant, percent, seed, acc: dict(variant=variant, stage="baseline", percent=percent, subset_seed=seed, val_accuracy=acc)
     rows = [row("base", 1, 0, 0.80), row("base", 5, 0, 0.85),
             row("fsl-lr-3e-3", 1, 0, 0.84), row("fsl-lr-3e-3", 5, 0, 0.87), row("fsl-lr-3e-3", 1, 1, 0.50),  # seed 1: base has none
-            row("fsl-lr-3e-4", 1, 0, 0.81), row("fsl-weak-views", 1, 0, 0.81), row("fsl-no-augment", 1, 1, 0.99)]
+            row("fsl-lr-3e-4", 1, 0, 0.81), row("fsl-weak-views", 1, 0, 0.81), row("fsl-no-augment", 1, 1, 0.99),
+            row("retired-variant", 1, 0, 0.99)]  # published once, since removed from VARIANTS: it chooses nothing
     said = choices(rows)
     assert said[0] == ("- baseline, baseline_lr: **fsl-lr-3e-3** (mean validation accuracy − base on shared steps: "
                        "fsl-lr-3e-3 +3.0, fsl-lr-3e-4 +1.0)"), said

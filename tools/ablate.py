@@ -159,12 +159,12 @@ def choices(rows: list[dict]) -> list[str]:
     the same fraction and label subset and, for a variant that fine-tunes the base's Stage 1, the same Stage 1; a
     variant that trains a Stage 1 of its own is compared with the base's mean over every Stage 1 it has for that step
     (each a draw of the preset's Stage 1). A knob whose variants or base have not finished a shared step is not
-    decided yet."""
+    decided yet. A row of a variant no longer in `VARIANTS` stays in the table but chooses nothing: its knob is unknown."""
     lines = []
     for method in ("baseline", "finetune", "distill"):
         mine = [r for r in rows if r["stage"] == method]
         knobs = {}
-        for name in dict.fromkeys(r["variant"] for r in mine if r["variant"] != "base"):
+        for name in dict.fromkeys(r["variant"] for r in mine if r["variant"] in VARIANTS and r["variant"] != "base"):
             knobs.setdefault(" + ".join(sorted(VARIANTS[name][1])), []).append(name)
         for knob, names in knobs.items():
             gains = {}
