@@ -24,8 +24,8 @@ from .training import bootstrap_interval, read_log
 __all__ = ['REFERENCE', 'ANCHORS', 'KIND_COLOURS', 'UNTRACED_HEADING', 'summarize', 'reference_table', 'anchor_table',
            'side_by_side', 'by_provenance', 'plot_label_efficiency', 'plot_training_curves', 'neighbour_accuracy',
            'embedding_map', 'reproduce_command', 'compute_spent', 'read_runs', 'write_report', 'rebuilding_command',
-           'leaders', 'write_comparison', 'with_keep_epoch', 'keep_epoch_pairs', 'validation_dependence',
-           'split_groups', 'split_variation']
+           'leaders', 'write_comparison', 'against_baseline', 'with_keep_epoch', 'keep_epoch_pairs',
+           'validation_dependence', 'split_groups', 'split_variation']
 
 # %% ../nbs/16_report.ipynb #0bd5c7e9
 REFERENCE = {"baseline": {100: 98.9}, "finetune": {1: 94.5, 2: 96.8, 5: 97.1}, "distill": {1: 96.3, 2: 97.6, 5: 98.1}}
@@ -411,11 +411,15 @@ def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5), answ
 
 
 def _compared(rows: list[dict], answers, level: str = "###", leads: bool = True) -> list[str]:
-    "Accuracy and AUROC tables at 1, 2 and 5 % of the labels and, with `leads`, who leads at each (`leaders`)."
+    """Accuracy and AUROC tables at 1, 2 and 5 % of the labels and, with `leads`, who leads at each (`leaders`) and
+    each method against FSL (`against_baseline`)."""
     text = []
     for metric, title in (("accuracy", "Test accuracy (%)"), ("auroc", "AUROC (%)")):
         text += [f"{level} {title}", "", results_table(rows, metric, (1, 2, 5), answers), ""]
         if leads: text += ["Who leads:", "", *(leaders(rows, metric, answers=answers) or ["- not enough methods finished yet"]), ""]
+        if leads and (table := against_baseline(rows, answers, metric)):
+            text += ["Paired against FSL, the supervised baseline, on the same labels and with every label (points, 95 % "
+                     "interval over the test images and the seeds both finished; bold: the interval excludes 0):", "", table, ""]
     return text
 
 
@@ -451,6 +455,27 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
     path.write_text("\n".join(text))
     echo(f"wrote {path}")
     return path
+
+# %% ../nbs/16_report.ipynb #89dd3ea8
+def against_baseline(rows: list[dict], answers, metric: str = "accuracy", percents=(1, 2, 5)) -> str:
+    """Markdown table, method x label fraction: the paired difference (points) of each method to FSL on the same labels
+    and to FSL with every label, as a 95 % interval (`bootstrap_interval`) over the test images and the seeds both
+    finished; **bold** where it excludes 0; `–` where a side is missing or has no per-image `answers`."""
+    def finished(stage, p): return {r["subset_seed"] for r in rows if r["stage"] == stage and r["percent"] == p}
+    def interval(stage, p, reference):
+        seeds = sorted(finished(stage, p) & finished("baseline", reference))
+        both = seeds and paired_answers(answers, [(stage, p, s) for s in seeds], answers, [("baseline", reference, s) for s in seeds])
+        if not both: return "–"
+        low, high = (100 * v for v in bootstrap_interval(*both, metric=metric))
+        text = f"{low:+.1f} to {high:+.1f} (n={len(seeds)})"
+        return f"**{text}**" if low > 0 or high < 0 else text
+    methods = [m for m in METHODS.values() if m.name != "baseline" and _scored(m.name) and any(finished(m.name, p) for p in percents)]
+    heads = [f"{p} % − FSL {p} %" for p in percents] + [f"{p} % − FSL 100 %" for p in percents]
+    lines = ["| method | " + " | ".join(heads) + " |", "|---" * (len(heads) + 1) + "|"]
+    for m in methods:
+        cells = [interval(m.name, p, p) for p in percents] + [interval(m.name, p, 100) for p in percents]
+        lines.append(f"| {m.label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) if methods else ""
 
 # %% ../nbs/16_report.ipynb #3a139e2c
 def with_keep_epoch(config: dict) -> dict:
