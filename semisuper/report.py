@@ -378,6 +378,11 @@ def rebuilding_command(stage: str) -> str:
 def _scored(stage: str) -> bool: return stage in METHODS and not METHODS[stage].pretraining
 
 
+def _seeds(rows: list[dict], stage: str, percent: int) -> set[int]:
+    "The label-subset seeds of `stage` at `percent` that have a row: what a paired comparison can pool over."
+    return {r["subset_seed"] for r in rows if r["stage"] == stage and r["percent"] == percent}
+
+
 def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5), answers=None) -> list[str]:
     """For each label fraction, the two best methods by mean, compared on the same test images and label subsets: a
     paired bootstrap of the difference (`bootstrap_interval`), pooled over the seeds both finished. One leads only
@@ -388,8 +393,7 @@ def leaders(rows: list[dict], metric: str = "accuracy", percents=(1, 2, 5), answ
         ranked = sorted(((v, s) for (s, q), v in stats.items() if q == p and _scored(s)), key=lambda t: -t[0][0])
         if len(ranked) < 2: continue
         ((m1, _, n1), a), ((m2, _, n2), b) = ranked[:2]
-        seeds = sorted({r["subset_seed"] for r in rows if r["stage"] == a and r["percent"] == p}
-                       & {r["subset_seed"] for r in rows if r["stage"] == b and r["percent"] == p})
+        seeds = sorted(_seeds(rows, a, p) & _seeds(rows, b, p))
         both = paired_answers(answers, [(a, p, s) for s in seeds], answers, [(b, p, s) for s in seeds])
         shown = ""  # compared on the seeds both finished: their means there, said as such
         if seeds and len(seeds) < max(n1, n2):
@@ -461,15 +465,14 @@ def against_baseline(rows: list[dict], answers, metric: str = "accuracy", percen
     """Markdown table, method x label fraction: the paired difference (points) of each method to FSL on the same labels
     and to FSL with every label, as a 95 % interval (`bootstrap_interval`) over the test images and the seeds both
     finished; **bold** where it excludes 0; `–` where a side is missing or has no per-image `answers`."""
-    def finished(stage, p): return {r["subset_seed"] for r in rows if r["stage"] == stage and r["percent"] == p}
     def interval(stage, p, reference):
-        seeds = sorted(finished(stage, p) & finished("baseline", reference))
+        seeds = sorted(_seeds(rows, stage, p) & _seeds(rows, "baseline", reference))
         both = seeds and paired_answers(answers, [(stage, p, s) for s in seeds], answers, [("baseline", reference, s) for s in seeds])
         if not both: return "–"
         low, high = (100 * v for v in bootstrap_interval(*both, metric=metric))
         text = f"{low:+.1f} to {high:+.1f} (n={len(seeds)})"
         return f"**{text}**" if low > 0 or high < 0 else text
-    methods = [m for m in METHODS.values() if m.name != "baseline" and _scored(m.name) and any(finished(m.name, p) for p in percents)]
+    methods = [m for m in METHODS.values() if m.name != "baseline" and _scored(m.name) and any(_seeds(rows, m.name, p) for p in percents)]
     heads = [f"{p} % − FSL {p} %" for p in percents] + [f"{p} % − FSL 100 %" for p in percents]
     lines = ["| method | " + " | ".join(heads) + " |", "|---" * (len(heads) + 1) + "|"]
     for m in methods:
