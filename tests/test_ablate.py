@@ -134,3 +134,30 @@ def test_choices_follow_the_fixed_rule():
 def test_ablation_refuses_unknown_variants(tmp_path):
     proc = run([sys.executable, str(ROOT / "tools/ablate.py"), "DATA", "official", "cpu", "base nosuch"], cwd=tmp_path)
     assert proc.returncode == 2 and "unknown variant nosuch" in proc.stderr
+
+
+def test_merge_publishes_the_steps_of_other_worktrees(tmp_path):
+    """Variants run side by side in worktrees at an older commit: `merge` adds their finished steps from their run
+    folders, and a worktree's stale copy of the record does not bring back rows replaced here."""
+    trees = [tmp_path / "tree-a", tmp_path / "tree-b"]
+    for tree, variant in zip(trees, ("fsl-lr-3e-3", "fsl-weak-views")):
+        tree.mkdir()
+        _ablate(tree, variant)
+    stale = dict(variant="fsl-lr-3e-4", stage="baseline", percent=1, subset_seed=0, val_accuracy=0.1, val_auroc=0.5,
+                 seconds=60.0)
+    (trees[0] / "results/ablation-official.json").write_text(json.dumps([stale]))
+    here = tmp_path / "main"
+    (here / "results").mkdir(parents=True)
+    (here / "results/ablation-official.json").write_text(json.dumps([dict(stale, val_accuracy=0.7), dict(
+        stale, variant="base", val_accuracy=0.6)]))
+    proc = run([sys.executable, str(ROOT / "tools/ablate.py"), "merge", "official", "cpu", *map(str, trees)], cwd=here)
+    assert proc.returncode == 0, tail(proc)
+    assert "fsl-weak-views; the record has 8 rows (5 before)" in proc.stdout, proc.stdout
+    rows = json.loads((here / "results/ablation-official.json").read_text())
+    assert sorted((r["variant"], r["percent"]) for r in rows) == sorted([("base", 1), ("fsl-lr-3e-4", 1)] + [
+        (v, p) for v in ("fsl-lr-3e-3", "fsl-weak-views") for p in (1, 5, 100)]), rows
+    assert next(r for r in rows if r["variant"] == "fsl-lr-3e-4")["val_accuracy"] == 0.7  # not the worktree's stale 0.1
+    assert "- baseline, baseline_lr: **fsl-lr-3e-3** (mean validation accuracy − base on shared steps: fsl-lr-3e-4 +10.0, " \
+           "fsl-lr-3e-3 +20.0)" in (here / "results/ABLATION.md").read_text()
+    bad = run([sys.executable, str(ROOT / "tools/ablate.py"), "merge", "official", "cpu", str(tmp_path / "nowhere")], cwd=here)
+    assert bad.returncode == 2 and "no ablation run folder" in bad.stderr

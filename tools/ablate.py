@@ -6,6 +6,8 @@ nothing. One step per `semisuper` call, published after each; a stopped session 
 
     usage: tools/ablate.py [DATA] [PROTOCOL] [PRESET] [VARIANTS]
            (defaults: ../shared/data/chest_xray official cpu "every variant, in VARIANTS' order")
+           tools/ablate.py merge PROTOCOL PRESET WORKTREE...
+           (variants run side by side in other worktrees: their finished steps join this checkout's record)
     e.g.   BASE_FROM=runs/cpu-official KERAS_BACKEND=tensorflow nohup python tools/ablate.py > runs/ablate.log 2>&1 &
 
 A variant's steps run in runs/ablation-PROTOCOL/VARIANT; the models it reuses (its settings do not change them) are
@@ -209,6 +211,23 @@ def publish(root: Path, protocol: str, preset: str):
     (out / "ABLATION.md").write_text(header + ablation_table(rows, VARIANTS) + "\n" + "\n".join(rule) + "\n")
 
 
+def merge(protocol: str, preset: str, worktrees: list[str]) -> int:
+    """Publish the steps finished in other worktrees' run folders into this checkout's record. Their run folders, not
+    their copies of the record: a worktree at an older commit holds rows since replaced here."""
+    roots = [Path(tree) / "runs" / f"ablation-{protocol}" for tree in worktrees]
+    if missing := [str(r) for r in roots if not r.is_dir()]:
+        print(f"no ablation run folder: {' '.join(missing)}", file=sys.stderr)
+        return 2
+    record = Path("results") / f"ablation-{protocol}.json"
+    count = lambda: len(json.loads(record.read_text())) if record.exists() else 0
+    for root in roots:
+        before = count()
+        publish(root, protocol, preset)
+        variants = sorted(p.name for p in root.iterdir() if p.name in VARIANTS)
+        print(f"{root}: {' '.join(variants)}; the record has {count()} rows ({before} before)")
+    return 0
+
+
 def steps(name: str, seeds: list[int], chosen: list[str]) -> list[tuple[str, int, int]]:
     """A variant's steps (method, label fraction, subset seed), seed by seed; at 100 % one step (every seed labels all).
     Beside other variants, `base` takes only the methods they are scored on: the steps they are compared with."""
@@ -239,6 +258,11 @@ def train(name: str, method: str, percent: int, seed: int, *, run: Path, base: P
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["merge"]:
+        if len(argv) < 4:
+            print("usage: tools/ablate.py merge PROTOCOL PRESET WORKTREE...", file=sys.stderr)
+            return 2
+        return merge(argv[1], argv[2], argv[3:])
     data, protocol, preset_name, chosen = (*argv, *DEFAULTS[len(argv):])
     chosen = chosen.split() or list(VARIANTS)
     if unknown := [v for v in chosen if v not in VARIANTS]:
