@@ -106,6 +106,11 @@ def test_publishing_adds_to_the_record_and_compares_on_one_stage1(tmp_path):
             "stage3-epochs-x3 +9.0)") in table, table
     assert ("- distill, distill_width: the preset's value (no variant ahead by 2 points) (mean validation accuracy − base "
             "on shared steps: stage3-student-x2 +0.0)") in table, table
+    made = tmp_path / "runs/ablation-official/base/pretrain/provenance.json"  # its Stage 1 stopped once and resumed
+    made.write_text(json.dumps({**json.loads(made.read_text()), "resumed": True}))
+    _ablate(tmp_path, "base", "stage3-student-x2")
+    table = (tmp_path / "results/ABLATION.md").read_text()
+    assert "| base | (preset) | stage 1 | 80.0 / 90.0 (n=1) | 80.0 / 90.0 (n=1) | 2 | 2+ |" in table, table
 
 
 def test_choices_follow_the_fixed_rule():

@@ -93,21 +93,24 @@ def score_validation(folder: Path, run: Path, data: str, seed: int):
 
 def validation_rows(run: Path, variant: str, methods) -> list[dict]:
     """The variant's finished steps, test-split numbers dropped; a step on a Stage 1 the variant trained itself carries
-    that Stage 1's CPU-seconds (`own_stage1_cpu_seconds`), so the cost outlives the run folder."""
-    rows, own = [], own_stage1_seconds(run)
+    that Stage 1's CPU-seconds (`own_stage1_cpu_seconds`; `own_stage1_resumed` where they count its last invocation
+    only), so the cost outlives the run folder."""
+    rows, own = [], own_stage1(run)
     for path in sorted(run.glob("*/*pct-subset*/results.json")):
         row = json.loads(path.read_text())
         if row["stage"] in methods and (path.parent / "model.keras").exists():
             rows.append({"variant": variant, **{k: row[k] for k in KEPT if k in row},
-                         **({"own_stage1_cpu_seconds": own} if own is not None and row["stage"] != "baseline" else {})})
+                         **(own if row["stage"] != "baseline" else {})})
     return rows
 
 
-def own_stage1_seconds(run: Path) -> float | None:
-    "CPU-seconds of the variant's own Stage 1 (None where it was copied from the base variant or lacks them)."
+def own_stage1(run: Path) -> dict:
+    "The cost of the variant's own Stage 1 (nothing where it was copied from the base variant or lacks it)."
     made = run / "pretrain" / "provenance.json"
-    if not made.exists() or (run / "pretrain" / "reused").exists(): return None  # copied: counted where it was made
-    return json.loads(made.read_text()).get("cpu_seconds")
+    if not made.exists() or (run / "pretrain" / "reused").exists(): return {}  # copied: counted where it was made
+    said = json.loads(made.read_text())
+    if said.get("cpu_seconds") is None: return {}
+    return {"own_stage1_cpu_seconds": said["cpu_seconds"], **({"own_stage1_resumed": True} if said.get("resumed") else {})}
 
 
 def merged(published: list[dict], made: list[dict]) -> list[dict]:
@@ -121,8 +124,8 @@ def merged(published: list[dict], made: list[dict]) -> list[dict]:
 def ablation_table(rows: list[dict], variants: dict) -> str:
     """Markdown, one section per method: each variant's settings, the Stage 1 it fine-tuned from (a variant measured on
     two gets a line for each), validation accuracy / AUROC (%) at each fraction (mean over seeds, n), and its CPU-minutes
-    (the method's steps, + where a resumed step counts its last invocation only; its own Stage 1 apart, "shared" where
-    it was copied)."""
+    (the method's steps and, apart, its own Stage 1 or "shared" where it was copied; + where a resumed step or Stage 1
+    counts its last invocation only)."""
     sections = []
     for method in ("baseline", "finetune", "distill"):
         mine = [r for r in rows if r["stage"] == method]
@@ -144,8 +147,9 @@ def ablation_table(rows: list[dict], variants: dict) -> str:
             spent = f"{sum(cpu) / 60:.0f}" if all(c is not None for c in cpu) else f"– (wall {wall / 60:.0f})"
             if any(r.get("resumed") for r in group): spent += "+"  # a resumed step: its last invocation
             own = next((r["own_stage1_cpu_seconds"] for r in group if "own_stage1_cpu_seconds" in r), None)
+            resumed = "+" * any(r.get("own_stage1_resumed") for r in group)
             settings = ", ".join(f"{k}={v}" for k, v in variants.get(name, ((), {}, ()))[1].items()) or "(preset)"
-            stage1_cost = "not needed" if method == "baseline" else "shared" if own is None else f"{own / 60:.0f}"
+            stage1_cost = "not needed" if method == "baseline" else "shared" if own is None else f"{own / 60:.0f}{resumed}"
             lines.append(f"| {name} | {settings} | " + f"{stage1 or '–'} | " * named + " | ".join(cells) + f" | {spent} | {stage1_cost} |")
         sections.append("\n".join(lines))
     return "\n\n".join(sections)
@@ -200,7 +204,8 @@ def publish(root: Path, protocol: str, preset: str):
     header = (f"# Ablation on validation: preset `{preset}`, protocol `{protocol}`\n\n"
               "Written by `tools/ablate.py`. Each number is the validation accuracy / AUROC (%) of the kept model, the "
               "mean over label-subset seeds (n); no test-split number is kept. CPU-minutes are the CPU time of all the "
-              "process's threads, so a busy machine does not inflate them. A step keeps its best validation epoch "
+              "process's threads, so a busy machine does not inflate them; a + marks a resumed step or Stage 1, whose "
+              "CPU-minutes count its last invocation only. A step keeps its best validation epoch "
               "(`keep_epoch`), so its validation number is a maximum over epochs: it flatters variants with more or noisier "
               "epochs, and with about 520 validation images a gap under two points does not choose a variant. Stage 1 names the "
               "pretraining a step started from (its fingerprint); a variant that reuses the base's Stage 1 is compared with `base` "
