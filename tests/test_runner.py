@@ -78,3 +78,28 @@ def test_runner_settings_make_a_record_of_their_own(tmp_path):
 def test_runner_refuses_unknown_method(tmp_path):
     proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "DATA", "cpu", "nosuch", "remix"], cwd=tmp_path)
     assert proc.returncode == 2 and "unknown method nosuch" in proc.stderr and "fixmatch" in proc.stderr, tail(proc)
+
+
+def test_runner_merges_the_run_folders_of_other_worktrees(tmp_path):
+    """Runners in worktrees at a fixed commit: `merge` reports their run folders into this checkout's records (two
+    worktrees may add to one record) beside the records it has, then compares them all."""
+    for tree, name in (("tree-a", "cpu-patient-2-last"), ("tree-b", "cpu-patient-2"), ("tree-b", "cpu-remix")):
+        (tmp_path / tree / "runs" / name).mkdir(parents=True)
+        (tmp_path / tree / "runs" / name / "config.json").write_text("{}")
+    (tmp_path / "tree-b" / "runs" / "cpu-unfinished").mkdir()  # no config.json: not a run folder
+    here = tmp_path / "main"
+    (here / "results" / "cpu-official").mkdir(parents=True)
+    (tmp_path / "bin").mkdir()
+    stub = tmp_path / "bin" / "semisuper"
+    stub.write_text(STUB)
+    stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    log = tmp_path / "calls.log"
+    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "merge", "cpu", "../tree-a", "../tree-b"], cwd=here,
+               env={"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "SEMISUPER_STUB_LOG": str(log)})
+    assert proc.returncode == 0, tail(proc)
+    assert log.read_text().splitlines() == [
+        "report ../tree-a/runs/cpu-patient-2-last ../tree-b/runs/cpu-patient-2 ../tree-b/runs/cpu-remix results/cpu-official "
+        "--out results --no-embeddings",
+        "compare results/cpu-patient-2-last results/cpu-patient-2 results/cpu-remix results/cpu-official --out results"]
+    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "merge", "cpu", "../nowhere"], cwd=here)
+    assert proc.returncode == 2 and "no run folder" in proc.stderr, tail(proc)

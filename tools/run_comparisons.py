@@ -6,6 +6,8 @@ whenever a step has been published. Which steps a command has, and what it needs
 
     usage: tools/run_comparisons.sh [DATA] [PRESET] [COMMANDS] [PROTOCOLS]
            (defaults: ../shared/data/chest_xray cpu "fixmatch meanteacher reconstruct active" "remix patient")
+           tools/run_comparisons.sh merge PRESET WORKTREE...
+           (runners in other worktrees: their run folders runs/PRESET-* join this checkout's records)
     e.g.   KERAS_BACKEND=tensorflow nohup tools/run_comparisons.sh > runs/comparisons.log 2>&1 &
 
 ACTIVE_STRATEGIES picks active learning's strategies (default all five); with two classes margin ranks as entropy
@@ -47,17 +49,37 @@ def semisuper(*args: str, lines: int = 3):
     if proc.returncode: sys.exit(proc.returncode)
 
 
-def publish(preset: str, protocols: list[str]):
-    "Report and compare every protocol this machine or results/ has, not only those run now: one record of all."
-    names = list(dict.fromkeys([*protocols, *(p.name.split("-", 1)[1] for root in ("runs", "results")
-                                               for p in sorted(Path(root).glob(f"{preset}-*")) if p.is_dir())]))
-    names = [n for n in names if Path(f"runs/{preset}-{n}").is_dir() or Path(f"results/{preset}-{n}").is_dir()]
-    records = [f"runs/{preset}-{n}" if Path(f"runs/{preset}-{n}/config.json").exists() else f"results/{preset}-{n}" for n in names]
+def publish(preset: str, protocols: list[str], elsewhere: list[Path] = ()):
+    """Report and compare every protocol this machine or results/ has, not only those run now: one record of all.
+    `elsewhere`: run folders of other worktrees, whose finished steps join the records of their names."""
+    theirs = [p.name.split("-", 1)[1] for p in elsewhere]
+    names = list(dict.fromkeys([*protocols, *theirs, *(p.name.split("-", 1)[1] for root in ("runs", "results")
+                                                       for p in sorted(Path(root).glob(f"{preset}-*")) if p.is_dir())]))
+    names = [n for n in names if Path(f"runs/{preset}-{n}").is_dir() or Path(f"results/{preset}-{n}").is_dir() or n in theirs]
+    records = [*map(str, elsewhere), *(f"runs/{preset}-{n}" if Path(f"runs/{preset}-{n}/config.json").exists()
+                                       else f"results/{preset}-{n}" for n in names if n not in theirs)]
     subprocess.run(["semisuper", "report", *records, "--out", "results", "--no-embeddings"], stdout=subprocess.DEVNULL, check=True)
     semisuper("compare", *(f"results/{preset}-{n}" for n in names), "--out", "results", lines=2)
 
 
+def merge(preset: str, worktrees: list[str]) -> int:
+    """Publish the run folders of runners in other worktrees (each at a fixed commit) into this checkout's records,
+    then report and compare all of them, as the runner does after each step."""
+    folders = sorted(p for tree in worktrees for p in Path(tree, "runs").glob(f"{preset}-*") if (p / "config.json").exists())
+    if not folders:
+        print(f"no run folder runs/{preset}-* in {' '.join(worktrees)}", file=sys.stderr)
+        return 2
+    print("publishing", " ".join(map(str, folders)), flush=True)
+    publish(preset, [], folders)
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["merge"]:
+        if len(argv) < 3:
+            print("usage: tools/run_comparisons.sh merge PRESET WORKTREE...", file=sys.stderr)
+            return 2
+        return merge(argv[1], argv[2:])
     data, preset_name, chosen, protocols = (*argv, *DEFAULTS[len(argv):])
     chosen, protocols = chosen.split(), protocols.split()
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
