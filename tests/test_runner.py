@@ -67,7 +67,7 @@ def test_runner_settings_make_a_record_of_their_own(tmp_path):
     trained = [c for c in calls if c.startswith("fixmatch")]
     assert len(trained) == 9 and all("--out runs/cpu-remix-last --set keep_epoch=last --only fixmatch" in c
                                      for c in trained), trained
-    assert "report results/cpu-remix-last results/cpu-remix --out results --no-embeddings" in calls, calls
+    assert "report results/cpu-remix results/cpu-remix-last --out results --no-embeddings" in calls, calls
     (tmp_path / "runs" / "cpu-remix-1").mkdir(parents=True)
     _, calls = _runner(tmp_path, "fixmatch", "remix", env={"SETTINGS": "split_seed=1 subset_seeds=[0]"})
     trained = [c for c in calls if c.startswith("fixmatch") and "cpu-remix-1" in c]
@@ -81,8 +81,8 @@ def test_runner_refuses_unknown_method(tmp_path):
 
 
 def test_runner_merges_the_run_folders_of_other_worktrees(tmp_path):
-    """Runners in worktrees at a fixed commit: `merge` reports their run folders into this checkout's records (two
-    worktrees may add to one record) beside the records it has, then compares them all."""
+    """Runners in worktrees at a fixed commit: `merge` reports each of their run folders from its worktree into this
+    checkout's records (so a record names runs/NAME, not a machine's path), then reports and compares every record."""
     for tree, name in (("tree-a", "cpu-patient-2-last"), ("tree-b", "cpu-patient-2"), ("tree-b", "cpu-remix")):
         (tmp_path / tree / "runs" / name).mkdir(parents=True)
         (tmp_path / tree / "runs" / name / "config.json").write_text("{}")
@@ -90,16 +90,19 @@ def test_runner_merges_the_run_folders_of_other_worktrees(tmp_path):
     here = tmp_path / "main"
     (here / "results" / "cpu-official").mkdir(parents=True)
     (tmp_path / "bin").mkdir()
-    stub = tmp_path / "bin" / "semisuper"
-    stub.write_text(STUB)
+    stub = tmp_path / "bin" / "semisuper"  # logs where it ran; `report RUN --out OUT` makes the record OUT/NAME
+    stub.write_text(STUB.replace('echo "$*"', 'echo "$(basename "$PWD") $*"')
+                    + 'if [ "$1" = report ] && [ "$3" = --out ]; then mkdir -p "$4/$(basename "$2")"; fi\n')
     stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
     log = tmp_path / "calls.log"
-    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "merge", "cpu", "../tree-a", "../tree-b"], cwd=here,
-               env={"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "SEMISUPER_STUB_LOG": str(log)})
+    env = {"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "SEMISUPER_STUB_LOG": str(log)}
+    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "merge", "cpu", "../tree-a", "../tree-b"], cwd=here, env=env)
     assert proc.returncode == 0, tail(proc)
+    records = " ".join(f"results/cpu-{n}" for n in ("official", "patient-2", "patient-2-last", "remix"))
     assert log.read_text().splitlines() == [
-        "report ../tree-a/runs/cpu-patient-2-last ../tree-b/runs/cpu-patient-2 ../tree-b/runs/cpu-remix results/cpu-official "
-        "--out results --no-embeddings",
-        "compare results/cpu-patient-2-last results/cpu-patient-2 results/cpu-remix results/cpu-official --out results"]
-    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "merge", "cpu", "../nowhere"], cwd=here)
+        f"tree-a report runs/cpu-patient-2-last --out {here / 'results'} --no-embeddings",
+        f"tree-b report runs/cpu-patient-2 --out {here / 'results'} --no-embeddings",
+        f"tree-b report runs/cpu-remix --out {here / 'results'} --no-embeddings",
+        f"main report {records} --out results --no-embeddings", f"main compare {records} --out results"]
+    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "merge", "cpu", "../nowhere"], cwd=here, env=env)
     assert proc.returncode == 2 and "no run folder" in proc.stderr, tail(proc)

@@ -49,28 +49,30 @@ def semisuper(*args: str, lines: int = 3):
     if proc.returncode: sys.exit(proc.returncode)
 
 
-def publish(preset: str, protocols: list[str], elsewhere: list[Path] = ()):
-    """Report and compare every protocol this machine or results/ has, not only those run now: one record of all.
-    `elsewhere`: run folders of other worktrees, whose finished steps join the records of their names."""
-    theirs = [p.name.split("-", 1)[1] for p in elsewhere]
-    names = list(dict.fromkeys([*protocols, *theirs, *(p.name.split("-", 1)[1] for root in ("runs", "results")
-                                                       for p in sorted(Path(root).glob(f"{preset}-*")) if p.is_dir())]))
-    names = [n for n in names if Path(f"runs/{preset}-{n}").is_dir() or Path(f"results/{preset}-{n}").is_dir() or n in theirs]
-    records = [*map(str, elsewhere), *(f"runs/{preset}-{n}" if Path(f"runs/{preset}-{n}/config.json").exists()
-                                       else f"results/{preset}-{n}" for n in names if n not in theirs)]
+def publish(preset: str, protocols: list[str]):
+    """Report and compare every protocol this machine or results/ has, not only those run now: one record of all, in
+    the order of their names, whichever runner or merge publishes."""
+    names = sorted({*protocols, *(p.name.split("-", 1)[1] for root in ("runs", "results")
+                                  for p in Path(root).glob(f"{preset}-*") if p.is_dir())})
+    names = [n for n in names if Path(f"runs/{preset}-{n}").is_dir() or Path(f"results/{preset}-{n}").is_dir()]
+    records = [f"runs/{preset}-{n}" if Path(f"runs/{preset}-{n}/config.json").exists() else f"results/{preset}-{n}" for n in names]
     subprocess.run(["semisuper", "report", *records, "--out", "results", "--no-embeddings"], stdout=subprocess.DEVNULL, check=True)
     semisuper("compare", *(f"results/{preset}-{n}" for n in names), "--out", "results", lines=2)
 
 
 def merge(preset: str, worktrees: list[str]) -> int:
     """Publish the run folders of runners in other worktrees (each at a fixed commit) into this checkout's records,
-    then report and compare all of them, as the runner does after each step."""
+    then report and compare all of them, as the runner does after each step. Each is reported from its worktree, so
+    its record names the run folder as its runner did (runs/NAME), not by this machine's path."""
     folders = sorted(p for tree in worktrees for p in Path(tree, "runs").glob(f"{preset}-*") if (p / "config.json").exists())
     if not folders:
         print(f"no run folder runs/{preset}-* in {' '.join(worktrees)}", file=sys.stderr)
         return 2
-    print("publishing", " ".join(map(str, folders)), flush=True)
-    publish(preset, [], folders)
+    for folder in folders:
+        print("publishing", folder, flush=True)
+        subprocess.run(["semisuper", "report", f"runs/{folder.name}", "--out", str(Path("results").resolve()),
+                        "--no-embeddings"], cwd=folder.parent.parent, stdout=subprocess.DEVNULL, check=True)
+    publish(preset, [])
     return 0
 
 
