@@ -15,20 +15,25 @@ echo "$*" >> "$SEMISUPER_STUB_LOG"
 def _row(stage, seed, percent): return {"stage": stage, "subset_seed": seed, "percent": percent}
 
 
-def _runner(tmp_path, *args, env=None):
-    "Run the script in a scratch folder holding a published `remix` record; the stub's log, one call per line."
+def _stub(tmp_path, text: str) -> dict:
+    "Put the stub first on PATH as `semisuper`; the environment that runs it, logging to tmp_path/calls.log."
     (tmp_path / "bin").mkdir(exist_ok=True)
     stub = tmp_path / "bin" / "semisuper"
-    stub.write_text(STUB)
+    stub.write_text(text)
     stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    return {"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "SEMISUPER_STUB_LOG": str(tmp_path / "calls.log")}
+
+
+def _runner(tmp_path, *args, env=None):
+    "Run the script in a scratch folder holding a published `remix` record; the stub's log, one call per line."
+    env = {**_stub(tmp_path, STUB), **(env or {})}
     record = tmp_path / "results" / "cpu-remix"
     record.mkdir(parents=True, exist_ok=True)
     rows = [_row("fixmatch", 0, p) for p in (1, 2)] + [_row("fixmatch", s, p) for s in (1, 2) for p in (1, 2, 5)]
     rows += [_row("active_random", 0, 5), _row("finetune", 1, 1)]
     (record / "results.json").write_text(json.dumps(rows))
     log = tmp_path / "calls.log"
-    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "DATA", "cpu", *args], cwd=tmp_path,
-               env={"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "SEMISUPER_STUB_LOG": str(log), **(env or {})})
+    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "DATA", "cpu", *args], cwd=tmp_path, env=env)
     assert proc.returncode == 0, tail(proc)
     return proc, log.read_text().splitlines() if log.exists() else []
 
@@ -89,13 +94,9 @@ def test_runner_merges_the_run_folders_of_other_worktrees(tmp_path):
     (tmp_path / "tree-b" / "runs" / "cpu-unfinished").mkdir()  # no config.json: not a run folder
     here = tmp_path / "main"
     (here / "results" / "cpu-official").mkdir(parents=True)
-    (tmp_path / "bin").mkdir()
-    stub = tmp_path / "bin" / "semisuper"  # logs where it ran; `report RUN --out OUT` makes the record OUT/NAME
-    stub.write_text(STUB.replace('echo "$*"', 'echo "$(basename "$PWD") $*"')
-                    + 'if [ "$1" = report ] && [ "$3" = --out ]; then mkdir -p "$4/$(basename "$2")"; fi\n')
-    stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    env = _stub(tmp_path, STUB.replace('echo "$*"', 'echo "$(basename "$PWD") $*"')  # where it ran; and
+                + 'if [ "$1" = report ] && [ "$3" = --out ]; then mkdir -p "$4/$(basename "$2")"; fi\n')  # OUT/NAME made
     log = tmp_path / "calls.log"
-    env = {"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "SEMISUPER_STUB_LOG": str(log)}
     proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "merge", "cpu", "../tree-a", "../tree-b"], cwd=here, env=env)
     assert proc.returncode == 0, tail(proc)
     records = " ".join(f"results/cpu-{n}" for n in ("official", "patient-2", "patient-2-last", "remix"))
