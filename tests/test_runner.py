@@ -86,24 +86,27 @@ def test_runner_refuses_unknown_method(tmp_path):
 
 
 def test_runner_merges_the_run_folders_of_other_worktrees(tmp_path):
-    """Runners in worktrees at a fixed commit: `merge` reports each of their run folders from its worktree into this
-    checkout's records (so a record names runs/NAME, not a machine's path), then reports and compares every record."""
+    """Runners in worktrees at a fixed commit: `merge` publishes each of their run folders from its worktree into this
+    checkout's records (so a record names runs/NAME, not a machine's path), then reports and compares every record once."""
     for tree, name in (("tree-a", "cpu-patient-2-last"), ("tree-b", "cpu-patient-2"), ("tree-b", "cpu-remix")):
-        (tmp_path / tree / "runs" / name).mkdir(parents=True)
-        (tmp_path / tree / "runs" / name / "config.json").write_text("{}")
+        step = tmp_path / tree / "runs" / name / "fixmatch" / "1pct-subset0"
+        step.mkdir(parents=True)
+        (step.parent.parent / "config.json").write_text(json.dumps({"preset": "cpu", "protocol": name.split("-")[1]}))
+        (step / "results.json").write_text(json.dumps(_row("fixmatch", 0, 1)))
+        (step / "model.keras").write_text("")  # finished
     (tmp_path / "tree-b" / "runs" / "cpu-unfinished").mkdir()  # no config.json: not a run folder
     here = tmp_path / "main"
     (here / "results" / "cpu-official").mkdir(parents=True)
-    env = _stub(tmp_path, STUB.replace('echo "$*"', 'echo "$(basename "$PWD") $*"')  # where it ran; and
-                + 'if [ "$1" = report ] && [ "$3" = --out ]; then mkdir -p "$4/$(basename "$2")"; fi\n')  # OUT/NAME made
+    env = _stub(tmp_path, STUB.replace('echo "$*"', 'echo "$(basename "$PWD") $*"'))  # where it ran
     log = tmp_path / "calls.log"
     proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "merge", "cpu", "../tree-a", "../tree-b"], cwd=here, env=env)
     assert proc.returncode == 0, tail(proc)
+    for name in ("cpu-patient-2-last", "cpu-patient-2", "cpu-remix"):
+        record = here / "results" / name
+        assert json.loads((record / "config.json").read_text())["out"] == f"runs/{name}"
+        assert [(r["stage"], r["percent"]) for r in json.loads((record / "results.json").read_text())] == [("fixmatch", 1)]
     records = " ".join(f"results/cpu-{n}" for n in ("official", "patient-2", "patient-2-last", "remix"))
-    assert log.read_text().splitlines() == [
-        f"tree-a report runs/cpu-patient-2-last --out {here / 'results'} --no-embeddings",
-        f"tree-b report runs/cpu-patient-2 --out {here / 'results'} --no-embeddings",
-        f"tree-b report runs/cpu-remix --out {here / 'results'} --no-embeddings",
-        f"main report {records} --out results --no-embeddings", f"main compare {records} --out results"]
+    assert log.read_text().splitlines() == [f"main report {records} --out results --no-embeddings",
+                                            f"main compare {records} --out results"]  # the pages, rendered once
     proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "merge", "cpu", "../nowhere"], cwd=here, env=env)
     assert proc.returncode == 2 and "no run folder" in proc.stderr, tail(proc)

@@ -24,6 +24,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import chdir
 from pathlib import Path
 
 DEFAULTS = ("../shared/data/chest_xray", "cpu", "fixmatch meanteacher reconstruct active", "remix patient")
@@ -62,16 +63,17 @@ def publish(preset: str, protocols: list[str]):
 
 def merge(preset: str, worktrees: list[str]) -> int:
     """Publish the run folders of runners in other worktrees (each at a fixed commit) into this checkout's records,
-    then report and compare all of them, as the runner does after each step. Each is reported from its worktree, so
-    its record names the run folder as its runner did (runs/NAME), not by this machine's path."""
+    then report and compare all of them once, as the runner does after each step. Each is published from its
+    worktree, so its record names the run folder as its runner did (runs/NAME), not by this machine's path."""
     folders = sorted(p for tree in worktrees for p in Path(tree, "runs").glob(f"{preset}-*") if (p / "config.json").exists())
     if not folders:
         print(f"no run folder runs/{preset}-* in {' '.join(worktrees)}", file=sys.stderr)
         return 2
+    from semisuper.runs import publish_run
+    results = Path("results").resolve()
     for folder in folders:
         print("publishing", folder, flush=True)
-        subprocess.run(["semisuper", "report", f"runs/{folder.name}", "--out", str(Path("results").resolve()),
-                        "--no-embeddings"], cwd=folder.parent.parent, stdout=subprocess.DEVNULL, check=True)
+        with chdir(folder.parent.parent): publish_run(f"runs/{folder.name}", results / folder.name)
     publish(preset, [])
     return 0
 
