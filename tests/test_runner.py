@@ -24,8 +24,8 @@ def _stub(tmp_path, text: str) -> dict:
     return {"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "SEMISUPER_STUB_LOG": str(tmp_path / "calls.log")}
 
 
-def _runner(tmp_path, *args, env=None):
-    "Run the script in a scratch folder holding a published `remix` record; the stub's log, one call per line."
+def _runner(tmp_path, *args, env=None, preset="cpu"):
+    "Run the script in a scratch folder holding a published `cpu-remix` record; the stub's log, one call per line."
     env = {**_stub(tmp_path, STUB), **(env or {})}
     record = tmp_path / "results" / "cpu-remix"
     record.mkdir(parents=True, exist_ok=True)
@@ -33,7 +33,7 @@ def _runner(tmp_path, *args, env=None):
     rows += [_row("active_random", 0, 5), _row("finetune", 1, 1)]
     (record / "results.json").write_text(json.dumps(rows))
     log = tmp_path / "calls.log"
-    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "DATA", "cpu", *args], cwd=tmp_path, env=env)
+    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "DATA", preset, *args], cwd=tmp_path, env=env)
     assert proc.returncode == 0, tail(proc)
     return proc, log.read_text().splitlines() if log.exists() else []
 
@@ -80,6 +80,24 @@ def test_runner_settings_make_a_record_of_their_own(tmp_path):
                                      for c in trained), trained  # label-subset seed 0 only, and not in the record's name
 
 
+def test_runner_keeps_presets_apart(tmp_path):
+    """A preset's steps are its own (cpu's published steps do not count for cpu-plus, whose name starts like cpu's), and
+    whichever preset runs, the pages report every preset's records, cpu's before cpu-plus's; other folders stay out."""
+    (tmp_path / "runs" / "cpu-plus-remix").mkdir(parents=True)  # what the first step makes
+    (tmp_path / "results" / "ablation-official").mkdir(parents=True)  # the ablation's record: not a preset's
+    _, calls = _runner(tmp_path, "fixmatch", "remix", preset="cpu-plus")
+    trained = [c for c in calls if c.startswith("fixmatch")]
+    assert len(trained) == 9 and all("--preset cpu-plus --protocol remix --out runs/cpu-plus-remix --only fixmatch" in c
+                                     for c in trained), trained
+    assert calls[-2:] == ["report results/cpu-remix results/cpu-plus-remix --out results --no-embeddings",
+                          "compare results/cpu-remix results/cpu-plus-remix --out results"], calls
+    (tmp_path / "calls.log").unlink()
+    _, calls = _runner(tmp_path, "fixmatch", "remix")  # cpu: one step left, and the same pages
+    assert [c for c in calls if c.startswith("fixmatch")] == [
+        "fixmatch --data DATA --preset cpu --protocol remix --out runs/cpu-remix --only fixmatch --set subset_seeds=[0] --percent 5"]
+    assert calls[-1] == "compare results/cpu-remix results/cpu-plus-remix --out results", calls
+
+
 def test_runner_refuses_unknown_method(tmp_path):
     proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "DATA", "cpu", "nosuch", "remix"], cwd=tmp_path)
     assert proc.returncode == 2 and "unknown method nosuch" in proc.stderr and "fixmatch" in proc.stderr, tail(proc)
@@ -88,10 +106,12 @@ def test_runner_refuses_unknown_method(tmp_path):
 def test_runner_merges_the_run_folders_of_other_worktrees(tmp_path):
     """Runners in worktrees at a fixed commit: `merge` publishes each of their run folders from its worktree into this
     checkout's records (so a record names runs/NAME, not a machine's path), then reports and compares every record once."""
-    for tree, name in (("tree-a", "cpu-patient-2-last"), ("tree-b", "cpu-patient-2"), ("tree-b", "cpu-remix")):
+    for tree, name in (("tree-a", "cpu-patient-2-last"), ("tree-b", "cpu-patient-2"), ("tree-b", "cpu-remix"),
+                       ("tree-b", "cpu-plus-official")):
         step = tmp_path / tree / "runs" / name / "fixmatch" / "1pct-subset0"
         step.mkdir(parents=True)
-        (step.parent.parent / "config.json").write_text(json.dumps({"preset": "cpu", "protocol": name.split("-")[1]}))
+        preset, protocol = name.rsplit("-", 1) if name.startswith("cpu-plus") else ("cpu", name.split("-")[1])
+        (step.parent.parent / "config.json").write_text(json.dumps({"preset": preset, "protocol": protocol}))
         (step / "results.json").write_text(json.dumps(_row("fixmatch", 0, 1)))
         (step / "model.keras").write_text("")  # finished
     (tmp_path / "tree-b" / "runs" / "cpu-unfinished").mkdir()  # no config.json: not a run folder
@@ -105,8 +125,14 @@ def test_runner_merges_the_run_folders_of_other_worktrees(tmp_path):
         record = here / "results" / name
         assert json.loads((record / "config.json").read_text())["out"] == f"runs/{name}"
         assert [(r["stage"], r["percent"]) for r in json.loads((record / "results.json").read_text())] == [("fixmatch", 1)]
+    assert not (here / "results" / "cpu-plus-official").exists()  # merging cpu leaves cpu-plus's run folders alone
     records = " ".join(f"results/cpu-{n}" for n in ("official", "patient-2", "patient-2-last", "remix"))
     assert log.read_text().splitlines() == [f"main report {records} --out results --no-embeddings",
                                             f"main compare {records} --out results"]  # the pages, rendered once
+    log.unlink()
+    proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "merge", "cpu-plus", "../tree-b"], cwd=here, env=env)
+    assert proc.returncode == 0 and proc.stdout.count("publishing") == 1, tail(proc)
+    assert json.loads((here / "results" / "cpu-plus-official" / "config.json").read_text())["preset"] == "cpu-plus"
+    assert log.read_text().splitlines()[-1] == f"main compare {records} results/cpu-plus-official --out results"
     proc = run(["bash", str(ROOT / "tools/run_comparisons.sh"), "merge", "cpu", "../nowhere"], cwd=here, env=env)
     assert proc.returncode == 2 and "no run folder" in proc.stderr, tail(proc)

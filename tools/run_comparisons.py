@@ -10,6 +10,9 @@ whenever a step has been published. Which steps a command has, and what it needs
            (runners in other worktrees: their run folders runs/PRESET-* join this checkout's records)
     e.g.   KERAS_BACKEND=tensorflow nohup tools/run_comparisons.sh > runs/comparisons.log 2>&1 &
 
+Records are named PRESET-PROTOCOL[-SETTINGS]; a preset's steps and merges are its own (cpu's are not cpu-plus's), and
+the pages (RESULTS.md, COMPARISON.md) hold every preset's records, whichever preset's runner publishes.
+
 ACTIVE_STRATEGIES picks active learning's strategies (default all five); with two classes margin ranks as entropy
 does (nbs/12_active asserts it), so ACTIVE_STRATEGIES="random entropy augvar kcenter" skips a repeated row.
 
@@ -50,22 +53,32 @@ def semisuper(*args: str, lines: int = 3):
     if proc.returncode: sys.exit(proc.returncode)
 
 
-def publish(preset: str, protocols: list[str]):
-    """Report and compare every protocol this machine or results/ has, not only those run now: one record of all, in
-    the order of their names, whichever runner or merge publishes."""
-    names = sorted({*protocols, *(p.name.split("-", 1)[1] for root in ("runs", "results")
-                                  for p in Path(root).glob(f"{preset}-*") if p.is_dir())})
-    names = [n for n in names if Path(f"runs/{preset}-{n}").is_dir() or Path(f"results/{preset}-{n}").is_dir()]
-    records = [f"runs/{preset}-{n}" if Path(f"runs/{preset}-{n}/config.json").exists() else f"results/{preset}-{n}" for n in names]
+def record_preset(name: str) -> str | None:
+    """The preset of a record or run folder named PRESET-PROTOCOL[-SETTINGS] (`cpu-plus-official`: cpu-plus, not cpu);
+    None for any other folder (`ablation-official`)."""
+    from semisuper.data import PROTOCOLS
+    from semisuper.runs import PRESETS
+    return next((p for p in sorted(PRESETS, key=len, reverse=True)
+                 if name.startswith(p + "-") and name[len(p) + 1:].split("-")[0] in PROTOCOLS), None)
+
+
+def publish():
+    """Report and compare every record this machine or results/ has, of every preset, not only those run now: one
+    record of all, preset by preset in the order of their names, whichever runner or merge publishes."""
+    names = {p.name for root in map(Path, ("runs", "results")) if root.is_dir()
+             for p in root.iterdir() if p.is_dir() and record_preset(p.name)}
+    names = sorted(names, key=lambda n: (record_preset(n), n))
+    records = [f"runs/{n}" if Path(f"runs/{n}/config.json").exists() else f"results/{n}" for n in names]
     subprocess.run(["semisuper", "report", *records, "--out", "results", "--no-embeddings"], stdout=subprocess.DEVNULL, check=True)
-    semisuper("compare", *(f"results/{preset}-{n}" for n in names), "--out", "results", lines=2)
+    semisuper("compare", *(f"results/{n}" for n in names), "--out", "results", lines=2)
 
 
 def merge(preset: str, worktrees: list[str]) -> int:
     """Publish the run folders of runners in other worktrees (each at a fixed commit) into this checkout's records,
     then report and compare all of them once, as the runner does after each step. Each is published from its
     worktree, so its record names the run folder as its runner did (runs/NAME), not by this machine's path."""
-    folders = sorted(p for tree in worktrees for p in Path(tree, "runs").glob(f"{preset}-*") if (p / "config.json").exists())
+    folders = sorted(p for tree in worktrees for p in Path(tree, "runs").glob(f"{preset}-*")
+                     if record_preset(p.name) == preset and (p / "config.json").exists())  # cpu: not cpu-plus-*
     if not folders:
         print(f"no run folder runs/{preset}-* in {' '.join(worktrees)}", file=sys.stderr)
         return 2
@@ -74,7 +87,7 @@ def merge(preset: str, worktrees: list[str]) -> int:
     for folder in folders:
         print("publishing", folder, flush=True)
         with chdir(folder.parent.parent): publish_run(f"runs/{folder.name}", results / folder.name)
-    publish(preset, [])
+    publish()
     return 0
 
 
@@ -123,7 +136,7 @@ def main(argv: list[str]) -> int:
                         semisuper(METHODS[need].command, *where, lines=1)
                     semisuper(command, *where, "--only", method.name, "--set", f"subset_seeds=[{seed}]",
                               "--percent", str(percent))
-                    publish(preset_name, [p + suffix for p in protocols])
+                    publish()
     return 0
 
 
