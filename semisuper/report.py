@@ -464,7 +464,8 @@ def write_comparison(run_dirs, out="results", echo=print) -> Path:
 def against_baseline(rows: list[dict], answers, metric: str = "accuracy", percents=(1, 2, 5)) -> str:
     """Markdown table, method x label fraction: the paired difference (points) of each method to FSL on the same labels
     and to FSL with every label, as a 95 % interval (`bootstrap_interval`) over the test images and the seeds both
-    finished; **bold** where it excludes 0; `–` where a side is missing or has no per-image `answers`."""
+    finished; **bold** where it excludes 0; `–` where a side is missing or has no per-image `answers`; no table for
+    rows without FSL (`cpu-plus-official` ran Stages 2 and 3 only: the preset changes neither FSL nor Stage 1)."""
     def interval(stage, p, reference):
         seeds = sorted(_seeds(rows, stage, p) & _seeds(rows, "baseline", reference))
         both = seeds and paired_answers(answers, [(stage, p, s) for s in seeds], answers, [("baseline", reference, s) for s in seeds])
@@ -478,7 +479,7 @@ def against_baseline(rows: list[dict], answers, metric: str = "accuracy", percen
     for m in methods:
         cells = [interval(m.name, p, p) for p in percents] + [interval(m.name, p, 100) for p in percents]
         lines.append(f"| {m.label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) if methods else ""
+    return "\n".join(lines) if methods and any(r["stage"] == "baseline" for r in rows) else ""
 
 # %% ../nbs/16_report.ipynb #3a139e2c
 def with_keep_epoch(config: dict) -> dict:
