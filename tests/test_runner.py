@@ -82,9 +82,12 @@ def test_runner_settings_make_a_record_of_their_own(tmp_path):
 
 def test_runner_keeps_presets_apart(tmp_path):
     """A preset's steps are its own (cpu's published steps do not count for cpu-plus, whose name starts like cpu's), and
-    whichever preset runs, the pages report every preset's records, cpu's before cpu-plus's; other folders stay out."""
+    whichever preset runs, the pages report every preset's published records, cpu's before cpu-plus's, and only the
+    running preset's run folders; other folders stay out."""
     (tmp_path / "runs" / "cpu-plus-remix").mkdir(parents=True)  # what the first step makes
     (tmp_path / "results" / "ablation-official").mkdir(parents=True)  # the ablation's record: not a preset's
+    (tmp_path / "runs" / "demo-remix").mkdir()  # what the README's first command leaves: another preset's run folder
+    (tmp_path / "runs" / "demo-remix" / "config.json").write_text("{}")
     _, calls = _runner(tmp_path, "fixmatch", "remix", preset="cpu-plus")
     trained = [c for c in calls if c.startswith("fixmatch")]
     assert len(trained) == 9 and all("--preset cpu-plus --protocol remix --out runs/cpu-plus-remix --only fixmatch" in c
@@ -92,7 +95,11 @@ def test_runner_keeps_presets_apart(tmp_path):
     assert calls[-2:] == ["report results/cpu-remix results/cpu-plus-remix --out results --no-embeddings",
                           "compare results/cpu-remix results/cpu-plus-remix --out results"], calls
     (tmp_path / "calls.log").unlink()
-    _, calls = _runner(tmp_path, "fixmatch", "remix")  # cpu: one step left, and the same pages
+    _, calls = _runner(tmp_path, "fixmatch", "remix")  # cpu: one step left; cpu-plus's run folder is not its to publish
+    assert calls[-1] == "compare results/cpu-remix --out results", calls
+    (tmp_path / "results" / "cpu-plus-remix").mkdir()  # what the cpu-plus runner's publishing made
+    (tmp_path / "calls.log").unlink()
+    _, calls = _runner(tmp_path, "fixmatch", "remix")  # now its record is on the pages a cpu runner writes
     assert [c for c in calls if c.startswith("fixmatch")] == [
         "fixmatch --data DATA --preset cpu --protocol remix --out runs/cpu-remix --only fixmatch --set subset_seeds=[0] --percent 5"]
     assert calls[-1] == "compare results/cpu-remix results/cpu-plus-remix --out results", calls

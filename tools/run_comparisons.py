@@ -10,8 +10,9 @@ whenever a step has been published. Which steps a command has, and what it needs
            (runners in other worktrees: their run folders runs/PRESET-* join this checkout's records)
     e.g.   KERAS_BACKEND=tensorflow nohup tools/run_comparisons.sh > runs/comparisons.log 2>&1 &
 
-Records are named PRESET-PROTOCOL[-SETTINGS]; a preset's steps and merges are its own (cpu's are not cpu-plus's), and
-the pages (RESULTS.md, COMPARISON.md) hold every preset's records, whichever preset's runner publishes.
+Records are named PRESET-PROTOCOL[-SETTINGS]; a preset's steps, run folders and merges are its own (cpu's are not
+cpu-plus's), and the pages (RESULTS.md, COMPARISON.md) hold every preset's published records, whichever preset's runner
+publishes.
 
 ACTIVE_STRATEGIES picks active learning's strategies (default all five); with two classes margin ranks as entropy
 does (nbs/12_active asserts it), so ACTIVE_STRATEGIES="random entropy augvar kcenter" skips a repeated row.
@@ -56,17 +57,20 @@ def semisuper(*args: str, lines: int = 3):
 def record_preset(name: str) -> str | None:
     """The preset of a record or run folder named PRESET-PROTOCOL[-SETTINGS] (`cpu-plus-official`: cpu-plus, not cpu);
     None for any other folder (`ablation-official`)."""
-    from semisuper.data import PROTOCOLS
+    from semisuper.data import PROTOCOLS  # here, not above: main() sets the Keras backend first
     from semisuper.runs import PRESETS
     return next((p for p in sorted(PRESETS, key=len, reverse=True)
                  if name.startswith(p + "-") and name[len(p) + 1:].split("-")[0] in PROTOCOLS), None)
 
 
-def publish():
-    """Report and compare every record this machine or results/ has, of every preset, not only those run now: one
-    record of all, preset by preset in the order of their names, whichever runner or merge publishes."""
-    names = {p.name for root in map(Path, ("runs", "results")) if root.is_dir()
-             for p in root.iterdir() if p.is_dir() and record_preset(p.name)}
+def publish(preset: str):
+    """Report and compare every published record, of every preset, and this preset's run folders here, not only those
+    run now: one record of all, preset by preset in the order of their names, whichever runner or merge publishes.
+    Other presets' run folders stay out (the README's first command leaves runs/demo-remix)."""
+    def named(root: str, every: bool = False) -> set[str]:
+        return {p.name for p in Path(root).glob("*-*") if p.is_dir() and (found := record_preset(p.name))
+                and (every or found == preset)}
+    names = named("results", every=True) | named("runs")
     names = sorted(names, key=lambda n: (record_preset(n), n))
     records = [f"runs/{n}" if Path(f"runs/{n}/config.json").exists() else f"results/{n}" for n in names]
     subprocess.run(["semisuper", "report", *records, "--out", "results", "--no-embeddings"], stdout=subprocess.DEVNULL, check=True)
@@ -87,7 +91,7 @@ def merge(preset: str, worktrees: list[str]) -> int:
     for folder in folders:
         print("publishing", folder, flush=True)
         with chdir(folder.parent.parent): publish_run(f"runs/{folder.name}", results / folder.name)
-    publish()
+    publish(preset)
     return 0
 
 
@@ -136,7 +140,7 @@ def main(argv: list[str]) -> int:
                         semisuper(METHODS[need].command, *where, lines=1)
                     semisuper(command, *where, "--only", method.name, "--set", f"subset_seeds=[{seed}]",
                               "--percent", str(percent))
-                    publish()
+                    publish(preset_name)
     return 0
 
 
