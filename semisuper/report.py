@@ -465,7 +465,7 @@ def against_baseline(rows: list[dict], answers, metric: str = "accuracy", percen
     """Markdown table, method x label fraction: the paired difference (points) of each method to FSL on the same labels
     and to FSL with every label, as a 95 % interval (`bootstrap_interval`) over the test images and the seeds both
     finished; **bold** where it excludes 0; `–` where a side is missing or has no per-image `answers`; no table for
-    rows without FSL (`cpu-plus-official` ran Stages 2 and 3 only: the preset changes neither FSL nor Stage 1)."""
+    rows without FSL (a record that reran only the stages its preset changes)."""
     def interval(stage, p, reference):
         seeds = sorted(_seeds(rows, stage, p) & _seeds(rows, "baseline", reference))
         both = seeds and paired_answers(answers, [(stage, p, s) for s in seeds], answers, [("baseline", reference, s) for s in seeds])

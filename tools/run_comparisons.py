@@ -67,11 +67,12 @@ def publish(preset: str):
     """Report and compare every published record, of every preset, and this preset's run folders here, not only those
     run now: one record of all, preset by preset in the order of their names, whichever runner or merge publishes.
     Other presets' run folders stay out (the README's first command leaves runs/demo-remix)."""
-    def named(root: str, every: bool = False) -> set[str]:
-        return {p.name for p in Path(root).glob("*-*") if p.is_dir() and (found := record_preset(p.name))
-                and (every or found == preset)}
-    names = named("results", every=True) | named("runs")
-    names = sorted(names, key=lambda n: (record_preset(n), n))
+    def named(root: str, every: bool = False) -> dict[str, str]:
+        "Folder name -> its preset, for the record folders under `root` (this preset's only, unless `every`)."
+        found = {p.name: record_preset(p.name) for p in Path(root).glob("*-*") if p.is_dir()}
+        return {name: of for name, of in found.items() if of and (every or of == preset)}
+    presets = named("results", every=True) | named("runs")
+    names = sorted(presets, key=lambda n: (presets[n], n))
     records = [f"runs/{n}" if Path(f"runs/{n}/config.json").exists() else f"results/{n}" for n in names]
     subprocess.run(["semisuper", "report", *records, "--out", "results", "--no-embeddings"], stdout=subprocess.DEVNULL, check=True)
     semisuper("compare", *(f"results/{n}" for n in names), "--out", "results", lines=2)
